@@ -1,0 +1,93 @@
+"""Import 10,000 influencers through the real CLI command and report the time and distinct codes.
+
+.venv/bin/python benchmarks/bench_import.py [--rows 10000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+CODECUT = os.path.join(os.path.dirname(sys.executable), "codecut")
+
+
+def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([CODECUT, *args], env=env, check=True, capture_output=True, text=True)
+
+
+def bench(label: str, database_url: str, rows: int, workdir: str) -> None:
+    env = {**os.environ, "CODECUT_DATABASE_URL": database_url, "CODECUT_INSTANCE_PATH": workdir}
+    run(env, "db", "upgrade")
+    run(
+        env,
+        "store",
+        "add",
+        "--platform",
+        "shopify",
+        "--domain",
+        "bench.myshopify.com",
+        "--secret",
+        "s",
+        "--currency",
+        "USD",
+    )
+    run(
+        env,
+        "campaign",
+        "add",
+        "--store",
+        "bench.myshopify.com",
+        "--name",
+        "Bench",
+        "--slug",
+        "bench",
+    )
+    path = os.path.join(workdir, "influencers.csv")
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["email", "name", "handle", "followers", "commission", "code"])
+        for i in range(rows):
+            writer.writerow([f"creator{i}@example.com", f"Creator Number {i}", f"c{i}", i, "", ""])
+    started = time.perf_counter()
+    run(env, "influencer", "import", path, "--campaign", "bench")
+    seconds = time.perf_counter() - started
+    codes = run(env, "code", "list", "--campaign", "bench").stdout.split("\n")
+    distinct = len({line.split("\t")[0] for line in codes if line})
+    print(
+        f"{label:<11} {rows} influencers imported in {seconds:.2f} s "
+        f"(whole command, incl. start-up); {distinct} distinct codes"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--postgres", default=os.environ.get("CODECUT_TEST_DATABASE_URL"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as workdir:
+        bench("SQLite", f"sqlite:///{workdir}/bench.sqlite3", args.rows, workdir)
+    if args.postgres:
+        name = f"codecut_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
+            with tempfile.TemporaryDirectory() as workdir:
+                bench("PostgreSQL", url, args.rows, workdir)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    main()

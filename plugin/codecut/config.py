@@ -1,0 +1,126 @@
+"""Every ``CODECUT_`` setting in one place: its default, its environment name, and its type.
+
+The extension reads these from ``app.config`` (``setdefault``, so a host app's values win); the
+standalone service also takes them from the process environment, where every value is a string.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+#: name -> (default, type). ``None`` means unset; :meth:`Settings.from_config` derives the rest.
+SETTINGS: dict[str, tuple[Any, type]] = {
+    # Where Codecut keeps its tables. Default: a SQLite file in the app's instance folder.
+    "CODECUT_DATABASE_URL": (None, str),
+    # Signs portal sessions and magic links. The standalone service refuses production without it.
+    "CODECUT_SECRET_KEY": (None, str),
+    # Days a commission stays pending (the store's return window) before it becomes payable.
+    "CODECUT_HOLD_DAYS": (30, int),
+    # The smallest balance paid out, in major units of each currency (e.g. "50.00").
+    "CODECUT_PAYOUT_MINIMUM": ("50.00", str),
+    # The base of every absolute link Codecut prints or mails (magic links, share links).
+    "CODECUT_PUBLIC_URL": ("http://127.0.0.1:5000", str),
+    # Where the blueprints are mounted inside a host app ("" for the standalone service).
+    "CODECUT_URL_PREFIX": ("", str),
+    # Largest webhook body accepted; storefront orders are far smaller.
+    "CODECUT_MAX_WEBHOOK_BYTES": (1024 * 1024, int),
+    # Stripe Connect.
+    "CODECUT_STRIPE_API_KEY": (None, str),
+    "CODECUT_STRIPE_API_BASE": (None, str),
+    "CODECUT_STRIPE_MAX_NETWORK_RETRIES": (2, int),
+    "CODECUT_STRIPE_WEBHOOK_SECRET": (None, str),
+    # Outgoing mail for magic links; without a server the link is written to the log.
+    "CODECUT_MAIL_SERVER": (None, str),
+    "CODECUT_MAIL_PORT": (25, int),
+    "CODECUT_MAIL_USERNAME": (None, str),
+    "CODECUT_MAIL_PASSWORD": (None, str),
+    "CODECUT_MAIL_USE_TLS": (False, bool),
+    "CODECUT_MAIL_SENDER": ("codecut@localhost", str),
+    # Magic links: lifetime in seconds.
+    "CODECUT_LOGIN_TOKEN_MAX_AGE": (15 * 60, int),
+    # Portal: the locale money is formatted in when the browser names none we know.
+    "CODECUT_DEFAULT_LOCALE": ("en_US", str),
+}
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class ConfigError(ValueError):
+    """A setting has a value Codecut cannot use; raised at start-up, never mid-request."""
+
+
+def coerce(name: str, value: Any) -> Any:
+    """Turn an environment string (or a host app's value) into the setting's type."""
+    kind = SETTINGS[name][1]
+    if value is None or type(value) is kind:
+        return value
+    if kind is bool:
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise ConfigError(f"{name} must be true or false, not {value!r}")
+    if kind is int:
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    return str(value)
+
+
+def load_environment(
+    config: MutableMapping[str, Any], environ: Mapping[str, str] | None = None
+) -> None:
+    """Copy every ``CODECUT_*`` variable of the environment into ``config``, typed."""
+    environ = os.environ if environ is None else environ
+    for name in SETTINGS:
+        if name in environ:
+            config[name] = coerce(name, environ[name])
+
+
+def apply_defaults(config: MutableMapping[str, Any]) -> None:
+    """``setdefault`` every setting, so values the host app set before ``init_app`` win."""
+    for name, (default, _kind) in SETTINGS.items():
+        config.setdefault(name, default)
+        config[name] = coerce(name, config[name])
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings one app runs with, read once in ``init_app`` and never changed afterwards."""
+
+    database_url: str
+    secret_key: str | None
+    hold_days: int
+    payout_minimum: str
+    public_url: str
+    url_prefix: str
+    max_webhook_bytes: int
+    stripe_api_key: str | None
+    stripe_api_base: str | None
+    stripe_max_network_retries: int
+    stripe_webhook_secret: str | None
+    mail_server: str | None
+    mail_port: int
+    mail_username: str | None
+    mail_password: str | None
+    mail_use_tls: bool
+    mail_sender: str
+    login_token_max_age: int
+    default_locale: str
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any], *, instance_path: str) -> Settings:
+        values = {name.removeprefix("CODECUT_").lower(): config[name] for name in SETTINGS}
+        if not values["database_url"]:
+            values["database_url"] = f"sqlite:///{os.path.join(instance_path, 'codecut.sqlite3')}"
+        if values["hold_days"] < 0:
+            raise ConfigError("CODECUT_HOLD_DAYS cannot be negative")
+        values["public_url"] = values["public_url"].rstrip("/")
+        values["url_prefix"] = values["url_prefix"].rstrip("/")
+        return cls(**values)

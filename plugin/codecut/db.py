@@ -1,0 +1,122 @@
+"""Engines, sessions and migrations for SQLite and PostgreSQL.
+
+SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` for every transaction: several gunicorn
+workers then queue for the write lock instead of failing with "database is locked" halfway through
+a transaction that has already read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlmodel import Session
+
+from . import models  # registers every table on SQLModel.metadata
+
+#: Codecut's own Alembic version table, so it can share a database with the host app's migrations.
+VERSION_TABLE = "codecut_alembic_version"
+
+_SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def create_db_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine configured for Codecut's transactions on SQLite or PostgreSQL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+        connect_args = {"check_same_thread": False, "timeout": _SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin (see "begin" below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def is_transient(error: BaseException) -> bool:
+    """True for errors a retry cures: a locked SQLite file, a lost or refused connection."""
+    if isinstance(error, OperationalError):
+        return True
+    if isinstance(error, DBAPIError):
+        return bool(error.connection_invalidated)
+    return False
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back if it raises."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+# -- migrations ----------------------------------------------------------------------------------
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Leave the host application's tables alone: Codecut only manages ``codecut_*`` tables."""
+    if type_ == "table":
+        return bool(name) and name.startswith(models.TABLE_PREFIX)
+    return True
+
+
+def migrations_path() -> str:
+    """The Alembic script directory, installed as the ``codecut.migrations`` package."""
+    return str(resources.files("codecut.migrations"))
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config bound to ``engine`` (no ``alembic.ini`` needed)."""
+    config = Config()
+    config.set_main_option("script_location", migrations_path())
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (default: the newest)."""
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    command.downgrade(alembic_config(engine), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()

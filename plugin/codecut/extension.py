@@ -1,0 +1,107 @@
+"""The Flask extension: ``Codecut(app)`` or ``codecut.init_app(app)``.
+
+Per-app state (settings, engine) lives in ``app.extensions["codecut"]``, never on the extension
+object, so one process can serve several apps with different databases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from .config import Settings, apply_defaults
+from .db import create_db_engine
+
+EXTENSION_KEY = "codecut"
+
+
+@dataclass
+class CodecutState:
+    """What one app's Codecut needs at run time, built once in ``init_app``."""
+
+    settings: Settings
+    engine: Engine
+    #: Per-app services (e.g. the Stripe client) that modules register lazily.
+    services: dict[str, Any] = field(default_factory=dict)
+
+    def session(self) -> Session:
+        """A new session on this app's engine; the caller owns and closes it."""
+        return Session(self.engine, expire_on_commit=False)
+
+
+class Codecut:
+    """Influencer codes, commissions and payouts inside a Flask app.
+
+    :param app: initialise it at once, or later with :meth:`init_app` (app factories).
+    :param engine: use this SQLAlchemy engine instead of ``CODECUT_DATABASE_URL``, e.g. to share
+        the host app's connection pool.
+    :param cli_group: the name of the command group added to ``flask`` (``flask codecut ...``);
+        ``None`` adds none (the standalone service has its own ``codecut`` script).
+    """
+
+    def __init__(
+        self,
+        app: Flask | None = None,
+        *,
+        engine: Engine | None = None,
+        cli_group: str | None = "codecut",
+    ) -> None:
+        self._engine = engine
+        self._cli_group = cli_group
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError(
+                "Codecut is already registered on this app; create one Codecut per app and call "
+                "init_app once."
+            )
+        apply_defaults(app.config)
+        settings = Settings.from_config(app.config, instance_path=app.instance_path)
+        engine = self._engine or create_db_engine(settings.database_url)
+        app.extensions[EXTENSION_KEY] = CodecutState(settings=settings, engine=engine)
+        app.teardown_appcontext(_close_session)
+
+        from .web import register_web
+
+        register_web(app, settings.url_prefix)
+
+        if self._cli_group:
+            from .cli import codecut_group
+
+            app.cli.add_command(codecut_group, self._cli_group)
+
+    @staticmethod
+    def state(app: Flask | None = None) -> CodecutState:
+        return get_state(app)
+
+
+def get_state(app: Flask | None = None) -> CodecutState:
+    """The current app's Codecut state; a clear error if ``init_app`` was never called."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        return app.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "Codecut is not initialised on this app: call Codecut(app) or codecut.init_app(app)."
+        ) from None
+
+
+def db_session() -> Session:
+    """The session of the current app context, closed when the context ends."""
+    session = g.get("_codecut_session")
+    if session is None:
+        session = get_state().session()
+        g._codecut_session = session
+    return session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("_codecut_session", None)
+    if session is not None:
+        session.close()

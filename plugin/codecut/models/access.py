@@ -1,0 +1,51 @@
+"""Who may do what: API keys, the audit trail, and login throttling."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Text
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class ApiKey(SQLModel, table=True):
+    """An admin, finance or read-only key. Only its SHA-256 is kept; the key is shown once."""
+
+    __tablename__ = "codecut_api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    scope: str = Field(max_length=20)  # admin | finance | read
+    prefix: str = Field(max_length=16)  # the first characters, to recognise a key in a list
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = Field(default=None)
+    revoked_at: datetime | None = Field(default=None)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which record, for every operator action that changes money or access."""
+
+    __tablename__ = "codecut_audit_event"
+    __table_args__ = (Index(None, "subject_type", "subject_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=100)
+    subject_type: str = Field(max_length=50)
+    subject_id: str = Field(max_length=64)
+    detail: str = Field(default="{}", sa_type=Text)  # JSON
+
+
+class LoginAttempt(SQLModel, table=True):
+    """One portal sign-in request, counted per email and per address to rate-limit them."""
+
+    __tablename__ = "codecut_login_attempt"
+    __table_args__ = (Index(None, "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300)  # "email:<addr>" or "ip:<address>"
+    at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,24 @@
+"""What every Codecut table shares: the naming convention, the table prefix, and UTC timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import SQLModel
+
+#: Named constraints let Alembic's SQLite batch mode drop and recreate them reliably.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: Every table is prefixed so Codecut can share a database with the app it is embedded in.
+TABLE_PREFIX = "codecut_"
+
+
+def utcnow() -> datetime:
+    """Aware UTC, as SQLModel's datetime columns require."""
+    return datetime.now(UTC)

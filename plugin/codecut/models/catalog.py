@@ -1,0 +1,86 @@
+"""The programme: stores, campaigns, influencers and the codes that tie them together."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class Store(SQLModel, table=True):
+    """A storefront whose signed webhooks Codecut accepts."""
+
+    __tablename__ = "codecut_store"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)  # shopify | woocommerce | generic
+    domain: str = Field(max_length=255, unique=True)  # lowercased host, e.g. shop.myshopify.com
+    webhook_secret: str = Field(max_length=255)
+    # Accepted beside the current secret while a rotation is under way.
+    previous_webhook_secret: str | None = Field(default=None, max_length=255)
+    currency: str = Field(max_length=3)  # the shop's own currency; commissions are booked in it
+    url: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Campaign(SQLModel, table=True):
+    """A commission rule for one store; codes are issued under a campaign."""
+
+    __tablename__ = "codecut_campaign"
+    __table_args__ = (
+        CheckConstraint(
+            "(commission_rate_bps IS NULL) <> (commission_flat IS NULL)", name="one_commission_rule"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int = Field(foreign_key="codecut_store.id", index=True)
+    name: str = Field(max_length=200)
+    slug: str = Field(max_length=100, unique=True)
+    # Exactly one of these: a percentage in basis points (10% = 1000) or a flat amount per order
+    # in minor units of the store's currency.
+    commission_rate_bps: int | None = Field(default=None)
+    commission_flat: int | None = Field(default=None, sa_type=BigInteger)
+    hold_days: int | None = Field(default=None)  # None: CODECUT_HOLD_DAYS
+    starts_on: date | None = Field(default=None)
+    ends_on: date | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Influencer(SQLModel, table=True):
+    """Someone who earns commission on orders that use their codes."""
+
+    __tablename__ = "codecut_influencer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # stored lowercased
+    name: str = Field(max_length=200)
+    handle: str | None = Field(default=None, max_length=100)
+    platform: str | None = Field(default=None, max_length=50)  # instagram, tiktok, youtube, ...
+    followers: int | None = Field(default=None, sa_type=BigInteger)
+    # A percentage (basis points) that overrides every campaign's rule for this influencer.
+    commission_rate_bps: int | None = Field(default=None)
+    payout_method: str = Field(default="manual", max_length=20)  # stripe | manual
+    stripe_account_id: str | None = Field(default=None, max_length=255)
+    status: str = Field(default="active", max_length=20)  # active | paused | terminated
+    # Magic links are bound to this value; changing it invalidates every link issued before.
+    login_nonce: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Code(SQLModel, table=True):
+    """A discount code, unique per store in its normalized (trimmed, uppercase) form."""
+
+    __tablename__ = "codecut_code"
+    __table_args__ = (UniqueConstraint("store_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(64), nullable=False))
+    store_id: int = Field(foreign_key="codecut_store.id")
+    campaign_id: int = Field(foreign_key="codecut_campaign.id", index=True)
+    influencer_id: int = Field(foreign_key="codecut_influencer.id", index=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)

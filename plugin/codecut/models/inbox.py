@@ -1,0 +1,46 @@
+"""The raw webhook inbox: every signed delivery, exactly as it arrived."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, LargeBinary, Text
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class WebhookEvent(SQLModel, table=True):
+    """One signed delivery from a storefront (or Stripe), stored raw so it can be replayed.
+
+    ``status`` tells what processing made of it:
+
+    * ``processed`` -- it changed the ledger or the order it describes;
+    * ``ignored`` -- nothing to do (no code of ours, a stale snapshot, a duplicate);
+    * ``waiting`` -- a refund or cancellation whose order has not arrived yet;
+    * ``rejected`` -- not JSON, or JSON without what Codecut needs (``reason`` says what);
+    * ``failed`` -- processing raised; replay it with ``codecut events replay`` once fixed.
+    """
+
+    __tablename__ = "codecut_webhook_event"
+    __table_args__ = (
+        Index(None, "status", "id"),
+        Index(None, "store_id", "order_external_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int | None = Field(default=None, foreign_key="codecut_store.id")
+    source: str = Field(max_length=20)  # shopify | woocommerce | generic | stripe
+    topic: str = Field(default="", max_length=100)
+    delivery_id: str | None = Field(default=None, max_length=255)
+    event_id: str | None = Field(default=None, max_length=255)
+    triggered_at: str | None = Field(default=None, max_length=64)
+    # The storefront's order id this delivery is about (as a string: ids exceed 2^53).
+    order_external_id: str | None = Field(default=None, max_length=64)
+    headers: str = Field(default="{}", sa_type=Text)  # JSON of the headers that matter
+    body: bytes = Field(sa_type=LargeBinary)
+    status: str = Field(default="processed", max_length=20)
+    reason: str | None = Field(default=None, sa_type=Text)
+    attempts: int = Field(default=1)
+    received_at: datetime = Field(default_factory=utcnow)
+    processed_at: datetime | None = Field(default=None)

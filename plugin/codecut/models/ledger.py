@@ -1,0 +1,86 @@
+"""Attributed orders and the append-only commission ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class Order(SQLModel, table=True):
+    """A storefront order that used one of our codes: the latest snapshot Codecut accepted."""
+
+    __tablename__ = "codecut_order"
+    __table_args__ = (
+        UniqueConstraint("store_id", "external_id"),
+        Index(None, "influencer_id", "placed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int = Field(foreign_key="codecut_store.id")
+    external_id: str = Field(max_length=64)  # the storefront's own id, kept as text
+    order_number: str | None = Field(default=None, max_length=64)
+    code_id: int = Field(foreign_key="codecut_code.id")
+    influencer_id: int = Field(foreign_key="codecut_influencer.id")
+    campaign_id: int = Field(foreign_key="codecut_campaign.id")
+    code_as_entered: str = Field(max_length=255)
+    currency: str = Field(max_length=3)
+    # Goods after discounts, without shipping, tax, duties and tips, in the shop's currency.
+    base_amount: int = Field(default=0, sa_type=BigInteger)
+    order_total: int = Field(default=0, sa_type=BigInteger)
+    financial_status: str | None = Field(default=None, max_length=40)
+    test: bool = Field(default=False)
+    self_referral: bool = Field(default=False)
+    cancelled_at: datetime | None = Field(default=None)
+    paid_at: datetime | None = Field(default=None)
+    placed_at: datetime = Field(default_factory=utcnow)
+    # The storefront's own modification time, as sent: snapshots only move forward.
+    source_updated_at: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One line of the append-only ledger. Money is never edited: corrections are new entries.
+
+    ``dedupe_key`` carries the exactly-once rule: it names the storefront fact an entry books
+    (``commission:<order>``, ``refund:<refund id>``, ``cancel:<order>``), unique per store, so a
+    duplicate delivery -- in any worker, on any machine -- fails the insert instead of paying twice.
+    Adjustments have none.
+    """
+
+    __tablename__ = "codecut_ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("store_id", "dedupe_key"),
+        Index(None, "influencer_id", "created_at"),
+        Index(None, "status", "available_on"),
+        Index(None, "order_id"),
+        Index(None, "payout_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    influencer_id: int = Field(foreign_key="codecut_influencer.id")
+    store_id: int | None = Field(default=None, foreign_key="codecut_store.id")
+    campaign_id: int | None = Field(default=None, foreign_key="codecut_campaign.id")
+    code_id: int | None = Field(default=None, foreign_key="codecut_code.id")
+    order_id: int | None = Field(default=None, foreign_key="codecut_order.id")
+    kind: str = Field(max_length=20)  # commission | reversal | adjustment
+    status: str = Field(default="pending", max_length=20)  # pending | approved | paid | void
+    currency: str = Field(max_length=3)
+    amount: int = Field(sa_type=BigInteger)  # signed minor units
+    # The goods value the amount was computed from (commission) or that was refunded (reversal).
+    base_amount: int | None = Field(default=None, sa_type=BigInteger)
+    rate_bps: int | None = Field(default=None)
+    available_on: date  # the day the hold ends and the entry may be approved
+    dedupe_key: str | None = Field(default=None, max_length=128)
+    reason: str | None = Field(
+        default=None, max_length=40
+    )  # test_order, self_referral, refund, ...
+    memo: str | None = Field(default=None, sa_type=Text)
+    # The payout that settles this entry. One column, so an entry can belong to one payout only.
+    payout_id: int | None = Field(default=None, foreign_key="codecut_payout.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    approved_at: datetime | None = Field(default=None)

@@ -1,0 +1,79 @@
+"""Payout batches and the payouts that settle ledger entries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from .base import utcnow
+
+
+class PayoutBatch(SQLModel, table=True):
+    """One payout run. At most one is ``running`` at a time (a partial unique index)."""
+
+    __tablename__ = "codecut_payout_batch"
+    __table_args__ = (
+        Index(
+            "uq_codecut_payout_batch_one_running",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'running'"),
+            postgresql_where=text("status = 'running'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    as_of: date
+    method: str | None = Field(default=None, max_length=20)  # None: every method
+    status: str = Field(default="running", max_length=20)  # running | completed
+    # A crashed run leaves its batch running; a new run may take it over once the lease expires.
+    lease_expires_at: datetime | None = Field(default=None)
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = Field(default=None)
+
+
+class Payout(SQLModel, table=True):
+    """Money owed to one influencer in one currency, settled as one transfer or manual payment."""
+
+    __tablename__ = "codecut_payout"
+    __table_args__ = (
+        UniqueConstraint("batch_id", "influencer_id", "currency"),
+        Index(None, "influencer_id", "created_at"),
+        Index(None, "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="codecut_payout_batch.id")
+    influencer_id: int = Field(foreign_key="codecut_influencer.id")
+    currency: str = Field(max_length=3)
+    amount: int = Field(sa_type=BigInteger)
+    entry_count: int = Field(default=0)
+    method: str = Field(max_length=20)  # stripe | manual
+    destination: str | None = Field(default=None, max_length=255)  # acct_... or the email
+    status: str = Field(default="pending", max_length=20)
+    # pending | processing | paid | failed | cancelled
+    reference: str | None = Field(default=None, max_length=255)  # tr_... or the manual reference
+    attempt: int = Field(default=1)
+    # Derived from the payout and attempt and stored before Stripe is called.
+    idempotency_key: str | None = Field(default=None, max_length=255)
+    failure_code: str | None = Field(default=None, max_length=100)
+    failure_message: str | None = Field(default=None, sa_type=Text)
+    period_end: date
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None)
+    paid_at: datetime | None = Field(default=None)
+
+
+class StripeEvent(SQLModel, table=True):
+    """A Stripe webhook event already handled; the unique id absorbs Stripe's redeliveries."""
+
+    __tablename__ = "codecut_stripe_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=255, unique=True)
+    type: str = Field(max_length=100)
+    body: str = Field(sa_type=Text)
+    received_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,183 @@
+"""Exports and balances for finance: streamed, spreadsheet-safe, money as exact decimal strings."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TextIO
+
+from sqlalchemy import Select, case, func, select
+from sqlmodel import Session
+
+from .models import Campaign, Code, Influencer, LedgerEntry, Order, Store
+from .money import format_minor, format_rate
+
+#: The ledger export's columns, in this order; scripts depend on it. More may be appended.
+LEDGER_COLUMNS = [
+    "entry_id",
+    "created_at",
+    "influencer_email",
+    "influencer_name",
+    "store",
+    "campaign",
+    "code",
+    "order_id",
+    "order_number",
+    "kind",
+    "status",
+    "currency",
+    "base_amount",
+    "amount",
+    "available_on",
+    "payout_id",
+    "memo",
+    "reason",
+    "order_total",
+    "rate",
+]
+
+#: Columns holding money: written as numbers, never neutralised.
+MONEY_COLUMNS = {"base_amount", "amount", "order_total"}
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_STREAM_BATCH = 2000
+
+
+def neutralise(value: Any) -> Any:
+    """Keep a spreadsheet from running text as a formula (CSV/formula injection).
+
+    A text cell starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe,
+    which spreadsheets show as text. Numbers are left alone.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def ledger_query(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    influencer_id: int | None = None,
+) -> Select[Any]:
+    """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive."""
+    query = (
+        select(LedgerEntry, Influencer, Store, Campaign, Code, Order)
+        .join(Influencer, Influencer.id == LedgerEntry.influencer_id)
+        .outerjoin(Store, Store.id == LedgerEntry.store_id)
+        .outerjoin(Campaign, Campaign.id == LedgerEntry.campaign_id)
+        .outerjoin(Code, Code.id == LedgerEntry.code_id)
+        .outerjoin(Order, Order.id == LedgerEntry.order_id)
+        .order_by(LedgerEntry.id)
+    )
+    if date_from:
+        query = query.where(LedgerEntry.created_at >= _day_start(date_from))
+    if date_to:
+        query = query.where(LedgerEntry.created_at < _day_start(date_to + timedelta(days=1)))
+    if influencer_id is not None:
+        query = query.where(LedgerEntry.influencer_id == influencer_id)
+    return query
+
+
+def ledger_row(
+    entry: LedgerEntry,
+    influencer: Influencer,
+    store: Store | None,
+    campaign: Campaign | None,
+    code: Code | None,
+    order: Order | None,
+) -> dict[str, Any]:
+    currency = entry.currency
+    return {
+        "entry_id": entry.id,
+        "created_at": entry.created_at.isoformat(),
+        "influencer_email": influencer.email,
+        "influencer_name": influencer.name,
+        "store": store.domain if store else "",
+        "campaign": campaign.slug if campaign else "",
+        "code": code.code if code else "",
+        "order_id": order.external_id if order else "",
+        "order_number": (order.order_number or "") if order else "",
+        "kind": entry.kind,
+        "status": entry.status,
+        "currency": currency,
+        "base_amount": format_minor(entry.base_amount, currency)
+        if entry.base_amount is not None
+        else "",
+        "amount": format_minor(entry.amount, currency),
+        "available_on": entry.available_on.isoformat(),
+        "payout_id": entry.payout_id or "",
+        "memo": entry.memo or "",
+        "reason": entry.reason or "",
+        "order_total": format_minor(order.order_total, order.currency) if order else "",
+        "rate": format_rate(entry.rate_bps) if entry.rate_bps is not None else "",
+    }
+
+
+def iter_ledger_rows(session: Session, query: Select[Any]) -> Iterator[dict[str, Any]]:
+    """Rows one batch at a time (a server-side cursor on PostgreSQL): memory stays flat."""
+    result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
+    for row in result:
+        yield ledger_row(*row)
+
+
+def write_csv(rows: Iterator[dict[str, Any]], columns: list[str], out: TextIO) -> int:
+    """Write rows as CSV with spreadsheet-safe text cells; returns the number of rows."""
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow([row[c] if c in MONEY_COLUMNS else neutralise(row[c]) for c in columns])
+        count += 1
+    return count
+
+
+# -- balances ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One influencer's money in one currency, in minor units; all sums over the ledger."""
+
+    currency: str
+    pending: int
+    approved: int
+    paid: int
+    reversed: int  # taken back by refunds and cancellations, as a positive amount
+
+    def as_record(self) -> dict[str, str]:
+        return {
+            "currency": self.currency,
+            "pending": format_minor(self.pending, self.currency),
+            "approved": format_minor(self.approved, self.currency),
+            "paid": format_minor(self.paid, self.currency),
+            "reversed": format_minor(self.reversed, self.currency),
+        }
+
+
+def balances(session: Session, influencer_id: int) -> list[Balance]:
+    def total(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, LedgerEntry.amount), else_=0)), 0)
+
+    rows = session.execute(
+        select(
+            LedgerEntry.currency,
+            total(LedgerEntry.status == "pending"),
+            total(LedgerEntry.status == "approved"),
+            total(LedgerEntry.status == "paid"),
+            total(LedgerEntry.kind == "reversal"),
+        )
+        .where(LedgerEntry.influencer_id == influencer_id)
+        .group_by(LedgerEntry.currency)
+        .order_by(LedgerEntry.currency)
+    ).all()
+    return [
+        Balance(currency, int(pending), int(approved), int(paid), -int(reversed_))
+        for currency, pending, approved, paid, reversed_ in rows
+    ]

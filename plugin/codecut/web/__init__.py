@@ -1,0 +1,30 @@
+"""The web layer: thin views over the core, mounted under ``CODECUT_URL_PREFIX``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, jsonify
+from sqlalchemy import text
+
+from ..extension import get_state
+from .errors import register_blueprint_errors
+
+core = Blueprint("codecut", __name__)
+register_blueprint_errors(core)
+
+
+@core.get("/health")
+def health():  # type: ignore[no-untyped-def]
+    """For load balancers: answers 200 only when the database answers."""
+    with get_state().engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return jsonify(status="ok")
+
+
+def blueprints() -> list[Blueprint]:
+    """Every Codecut blueprint. Each module calls ``register_blueprint_errors`` on its own."""
+    return [core]
+
+
+def register_web(app: Flask, prefix: str) -> None:
+    for blueprint in blueprints():
+        app.register_blueprint(blueprint, url_prefix=prefix or None)

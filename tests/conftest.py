@@ -1,0 +1,133 @@
+"""Fixtures: a fresh Codecut app per test on SQLite and, when CODECUT_TEST_DATABASE_URL is set,
+on PostgreSQL too (every test that takes ``app`` runs on both).
+
+Each test session creates its own PostgreSQL database from that URL and drops it afterwards (the
+server is shared and keeps whatever earlier runs left). Between tests the tables are emptied; the
+schema is built once, by the real Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
+
+from codecut import db as database
+from codecut.app import create_app
+
+PG_ENV = "CODECUT_TEST_DATABASE_URL"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(PG_ENV) or None
+
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if postgres_admin_url():
+        return
+    skip = pytest.mark.skip(reason=f"PostgreSQL tests need {PG_ENV}")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file; each test gets a copy, so migrations run once per session."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = database.create_db_engine(f"sqlite:///{path}")
+    database.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session (and xdist worker)."""
+    admin_url = postgres_admin_url()
+    if not admin_url:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+    name = f"codecut_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    engine = database.create_db_engine(url)
+    database.upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty, migrated database: a copied SQLite file, or the emptied PostgreSQL database."""
+    if request.param == "sqlite":
+        path = tmp_path / "codecut.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "CODECUT_DATABASE_URL": database_url,
+            "CODECUT_SECRET_KEY": "test-secret-key",
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    app.extensions["codecut"].engine.dispose()
+
+
+@pytest.fixture
+def engine(app: Flask) -> Engine:
+    return app.extensions["codecut"].engine
+
+
+@pytest.fixture
+def cli(app: Flask):  # type: ignore[no-untyped-def]
+    """Run ``codecut ...`` commands against the test app, as a user would type them."""
+    from codecut.cli import main
+
+    runner = app.test_cli_runner()
+
+    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
+        return runner.invoke(main, list(args), input=input, obj=_script_info(app))
+
+    return invoke
+
+
+def _script_info(app: Flask):  # type: ignore[no-untyped-def]
+    from flask.cli import ScriptInfo
+
+    return ScriptInfo(create_app=lambda: app)

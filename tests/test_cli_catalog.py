@@ -1,0 +1,234 @@
+"""The set-up commands, and every bad input the foundation names: one line, non-zero, no writes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from codecut.models import Campaign, Code, Influencer, Store
+
+
+def count(engine, model) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def programme(cli):  # type: ignore[no-untyped-def]
+    assert (
+        cli(
+            "store",
+            "add",
+            "--platform",
+            "shopify",
+            "--domain",
+            "Shop.MyShopify.com",
+            "--secret",
+            "s3cret",
+            "--currency",
+            "usd",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "campaign",
+            "add",
+            "--store",
+            "shop.myshopify.com",
+            "--name",
+            "Spring Launch",
+            "--commission",
+            "10%",
+        ).exit_code
+        == 0
+    )
+    assert (
+        cli(
+            "influencer",
+            "add",
+            "--email",
+            "Anna@Example.com",
+            "--name",
+            "Anna Berg",
+            "--handle",
+            "@annaberg",
+            "--followers",
+            "1200",
+        ).exit_code
+        == 0
+    )
+    return cli
+
+
+def test_store_campaign_influencer_code_round_trip(programme, engine) -> None:  # type: ignore[no-untyped-def]
+    cli = programme
+    result = cli(
+        "code",
+        "issue",
+        "--influencer",
+        "anna@example.com",
+        "--campaign",
+        "spring-launch",
+        "--code",
+        " anna15 ",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "ANNA15"
+
+    generated = cli(
+        "code", "issue", "--influencer", "anna@example.com", "--campaign", "spring-launch", "--json"
+    )
+    record = json.loads(generated.stdout)
+    assert record["code"].startswith("ANNABERG")
+    assert record["influencer_email"] == "anna@example.com"
+    assert record["campaign"] == "spring-launch"
+
+    listed = json.loads(cli("code", "list", "--campaign", "spring-launch", "--json").stdout)
+    assert [c["code"] for c in listed] == ["ANNA15", record["code"]]
+
+    influencers = json.loads(cli("influencer", "list", "--json").stdout)
+    assert influencers[0]["email"] == "anna@example.com"
+    assert influencers[0]["handle"] == "annaberg"
+    assert influencers[0]["codes"] == ["ANNA15", record["code"]]
+
+    exported = cli("code", "export", "--campaign", "spring-launch")
+    lines = exported.stdout.strip().splitlines()
+    assert lines[0] == "code,influencer_email,influencer_name,campaign,store,active"
+    assert lines[1] == "ANNA15,anna@example.com,Anna Berg,spring-launch,shop.myshopify.com,true"
+
+    stores = json.loads(cli("store", "list", "--json").stdout)
+    assert stores[0]["domain"] == "shop.myshopify.com" and stores[0]["currency"] == "USD"
+
+
+def test_json_outputs_keep_messages_off_stdout(programme) -> None:  # type: ignore[no-untyped-def]
+    result = programme("influencer", "add", "--email", "ben@example.com", "--name", "Ben", "--json")
+    assert json.loads(result.stdout)["email"] == "ben@example.com"
+
+
+BAD_INPUTS = [
+    (("influencer", "add", "--email", "ANNA@example.COM", "--name", "Other"), "exists already"),
+    (("influencer", "add", "--email", "not-an-email", "--name", "X"), "not a valid email"),
+    (
+        ("influencer", "add", "--email", "x@example.com", "--name", "X", "--commission", "110%"),
+        "between 0% and 100%",
+    ),
+    (
+        ("influencer", "add", "--email", "x@example.com", "--name", "X", "--commission", "-5"),
+        "percentage",
+    ),
+    (("campaign", "add", "--store", "nowhere.example.com", "--name", "X"), "no store"),
+    (
+        ("campaign", "add", "--store", "shop.myshopify.com", "--name", "X", "--commission", "110%"),
+        "between 0% and 100%",
+    ),
+    (
+        ("campaign", "add", "--store", "shop.myshopify.com", "--name", "X", "--commission", "-5"),
+        "must not be negative",
+    ),
+    (
+        ("campaign", "add", "--store", "shop.myshopify.com", "--name", "Spring Launch"),
+        "exists already",
+    ),
+    (
+        (
+            "store",
+            "add",
+            "--platform",
+            "shopify",
+            "--domain",
+            "b.example.com",
+            "--secret",
+            "s",
+            "--currency",
+            "DOLLARS",
+        ),
+        "unknown currency",
+    ),
+    (
+        (
+            "store",
+            "add",
+            "--platform",
+            "shopify",
+            "--domain",
+            "SHOP.myshopify.com",
+            "--secret",
+            "s",
+            "--currency",
+            "USD",
+        ),
+        "exists already",
+    ),
+    (("code", "issue", "--influencer", "anna@example.com", "--campaign", "nope"), "no campaign"),
+    (
+        ("code", "issue", "--influencer", "nobody@example.com", "--campaign", "spring-launch"),
+        "no influencer",
+    ),
+    (("code", "list", "--campaign", "nope"), "no campaign"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUTS)
+def test_bad_input_is_one_line_and_writes_nothing(programme, engine, args, message) -> None:  # type: ignore[no-untyped-def]
+    before = [count(engine, m) for m in (Store, Campaign, Influencer, Code)]
+    result = programme(*args)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert [count(engine, m) for m in (Store, Campaign, Influencer, Code)] == before
+
+
+def test_duplicate_code_in_any_letter_case(programme, engine) -> None:  # type: ignore[no-untyped-def]
+    cli = programme
+    assert (
+        cli(
+            "code",
+            "issue",
+            "--influencer",
+            "anna@example.com",
+            "--campaign",
+            "spring-launch",
+            "--code",
+            "ANNA15",
+        ).exit_code
+        == 0
+    )
+    cli("influencer", "add", "--email", "ben@example.com", "--name", "Ben")
+    result = cli(
+        "code",
+        "issue",
+        "--influencer",
+        "ben@example.com",
+        "--campaign",
+        "spring-launch",
+        "--code",
+        "anna15",
+    )
+    assert result.exit_code == 1
+    assert "ANNA15 is taken" in result.stderr
+    assert count(engine, Code) == 1
+
+
+def test_commands_before_migrations_say_what_to_do(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from codecut.app import create_app
+    from codecut.cli import main
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "CODECUT_SECRET_KEY": "k",
+            "CODECUT_DATABASE_URL": f"sqlite:///{tmp_path}/empty.sqlite3",
+        }
+    )
+    from flask.cli import ScriptInfo
+
+    result = app.test_cli_runner().invoke(
+        main, ["influencer", "list"], obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert result.exit_code == 1
+    assert "codecut db upgrade" in result.stderr
