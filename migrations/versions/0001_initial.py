@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:03:06.201025
+Create Date: 2026-11-23 04:09:17.851628
 
 """
 from typing import Sequence, Union
@@ -58,6 +58,7 @@ def upgrade() -> None:
     sa.Column('stripe_account_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('login_nonce', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('session_nonce', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_codecut_influencer')),
     sa.UniqueConstraint('email', name=op.f('uq_codecut_influencer_email'))
