@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:09:17.851628
+Create Date: 2026-11-23 04:10:03.003998
 
 """
 from typing import Sequence, Union
@@ -207,6 +207,7 @@ def upgrade() -> None:
     sa.Column('currency', sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
     sa.Column('base_amount', sa.BigInteger(), nullable=False),
     sa.Column('order_total', sa.BigInteger(), nullable=False),
+    sa.Column('shipping_amount', sa.BigInteger(), nullable=False),
     sa.Column('financial_status', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('test', sa.Boolean(), nullable=False),
     sa.Column('self_referral', sa.Boolean(), nullable=False),
