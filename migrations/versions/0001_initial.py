@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:10:03.003998
+Create Date: 2026-11-23 04:10:26.621653
 
 """
 from typing import Sequence, Union
@@ -78,6 +78,7 @@ def upgrade() -> None:
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
     sa.Column('lease_expires_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('owner', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('completed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),

@@ -30,6 +30,8 @@ class PayoutBatch(SQLModel, table=True):
     status: str = Field(default="running", max_length=20)  # running | completed
     # A crashed run leaves its batch running; a new run may take it over once the lease expires.
     lease_expires_at: datetime | None = Field(default=None)
+    # The process holding the lease ("host:pid:token"), so a dead owner can be proven gone.
+    owner: str | None = Field(default=None, max_length=200)
     created_by: str | None = Field(default=None, max_length=200)
     created_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = Field(default=None)
