@@ -1,0 +1,15 @@
+"""Storefront adapters by platform name: the ``<platform>`` of ``POST /webhooks/<platform>``."""
+
+from __future__ import annotations
+
+from codecut.storefronts.base import StorefrontAdapter
+from codecut.storefronts.shopify import ShopifyAdapter
+
+ADAPTERS: dict[str, StorefrontAdapter] = {
+    adapter.platform: adapter for adapter in (ShopifyAdapter(),)
+}
+
+
+def get_adapter(platform: str) -> StorefrontAdapter | None:
+    """The adapter for ``platform`` (any letter case), or ``None`` for a platform we do not know."""
+    return ADAPTERS.get(platform.strip().lower())

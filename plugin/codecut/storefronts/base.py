@@ -10,10 +10,16 @@ currency).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Protocol
+
+from codecut.money import MoneyError, to_minor
 
 
 class Rejected(Exception):
@@ -50,6 +56,15 @@ class RefundEvent:
     #: Refunded goods per line id, when known.
     lines: Mapping[str, int] = field(default_factory=dict)
     created_at: datetime | None = None
+    #: Tax on the refunded lines (shop money). Shopify's refund line subtotals include it when the
+    #: order's prices include tax, which a refund payload alone does not say: see ``goods_for``.
+    line_tax: int = 0
+
+    def goods_for(self, order: OrderEvent) -> int | None:
+        """Refunded goods comparable with ``order.base_amount``: tax out when prices include it."""
+        if self.goods is None or not order.taxes_included:
+            return self.goods
+        return max(self.goods - self.line_tax, 0)
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,11 @@ class OrderEvent:
     updated_at: datetime | None = None
     #: Refunds embedded in the order (Shopify ``refunds[]``, WooCommerce ``refunds[]``).
     refunds: tuple[RefundEvent, ...] = ()
+    #: Prices include tax (Shopify ``taxes_included``, WooCommerce ``prices_include_tax``).
+    taxes_included: bool = False
+    #: Shipping charged (shop money, after shipping discounts): ``total - shipping`` is what a
+    #: money-only refund (which excludes refunded shipping) is measured against.
+    shipping: int = 0
 
 
 Event = OrderEvent | RefundEvent | CancelEvent
@@ -119,9 +139,101 @@ class StorefrontAdapter(Protocol):
         """Topic and delivery metadata from the headers (optional ones may be missing)."""
         ...
 
+    def is_ping(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        """True for a platform's unsigned "hook created" ping, answered 200 and never booked."""
+        ...
+
     def parse(self, topic: str, payload: object, currency: str) -> list[Event]:
         """Turn a verified JSON payload into events; ``[]`` for topics Codecut does not use.
 
         Raises :class:`Rejected` when a field Codecut needs is missing or malformed.
         """
         ...
+
+
+# -- helpers shared by the adapters ------------------------------------------------------------
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header's value, looked up case-insensitively in any mapping (Werkzeug or a plain dict)."""
+    value = headers.get(name)
+    if value is None:
+        wanted = name.lower()
+        value = next((v for k, v in headers.items() if str(k).lower() == wanted), None)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def hmac_sha256(secret: str, body: bytes) -> bytes:
+    """HMAC-SHA256 of the raw body keyed with the secret's UTF-8 bytes."""
+    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
+
+
+def signature_matches(
+    received: str | None, body: bytes, secrets: list[str], *, encoding: str = "base64"
+) -> bool:
+    """Constant-time check of ``received`` against the body signed with each secret in turn.
+
+    Every secret is tried (current and previous during a rotation); empty secrets never match.
+    """
+    if not received:
+        return False
+    got = received.strip()
+    if encoding == "hex":
+        got = got.lower()
+    got_bytes = got.encode("utf-8")
+    matched = False
+    for secret in secrets:
+        if not secret:
+            continue
+        digest = hmac_sha256(secret, body)
+        expected = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode("ascii")
+        matched |= hmac.compare_digest(expected.encode("ascii"), got_bytes)
+    return matched
+
+
+def text_id(value: object, path: str) -> str:
+    """A storefront id as exact text: JSON integers above 2^53 must never pass through a float."""
+    if value is None:
+        raise Rejected(f"missing: {path}")
+    if isinstance(value, bool):
+        raise Rejected(f"malformed: {path}")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    raise Rejected(f"malformed: {path} (expected an integer or a string id)")
+
+
+def amount(value: object, currency: str, path: str) -> int:
+    """Minor units of a JSON amount, string or number (numbers go through ``str`` to stay exact)."""
+    if value is None:
+        raise Rejected(f"missing: {path}")
+    if isinstance(value, bool):
+        raise Rejected(f"malformed: {path}")
+    if isinstance(value, float):
+        value = Decimal(str(value))
+    if not isinstance(value, str | int | Decimal):
+        raise Rejected(f"malformed: {path}")
+    try:
+        return to_minor(value, currency, round_half_up=True)
+    except MoneyError:
+        raise Rejected(f"malformed: {path} ({value!r} is not an amount)") from None
+
+
+def timestamp(value: object) -> datetime | None:
+    """An ISO-8601 stamp as an aware UTC datetime; ``None`` when absent or unreadable.
+
+    A stamp without an offset is taken as UTC (WooCommerce's ``*_gmt`` fields carry none).
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
