@@ -22,7 +22,9 @@ def health():  # type: ignore[no-untyped-def]
 
 def blueprints() -> list[Blueprint]:
     """Every Codecut blueprint. Each module calls ``register_blueprint_errors`` on its own."""
-    return [core]
+    from .webhooks import webhooks
+
+    return [core, webhooks]
 
 
 def register_web(app: Flask, prefix: str) -> None:

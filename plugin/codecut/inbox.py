@@ -1,0 +1,292 @@
+"""The webhook inbox: every signed delivery is stored raw in the transaction that processes it.
+
+A crash therefore leaves nothing (the storefront retries onto a clean slate) or everything. A
+delivery whose processing raises is rolled back and stored again, alone, as ``failed``; ``replay``
+runs stored deliveries through the very same code path once the cause is fixed. Refunds and
+cancellations that arrive before their order are stored as ``waiting`` and applied, in arrival
+order, by the transaction that books the order's commission.
+
+Every signed delivery is kept, duplicates included: a duplicate is stored with status ``ignored``
+and the reason, and changes nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session
+
+from .db import is_transient, transaction
+from .errors import CodecutError, NotFound
+from .ledger import IGNORED, WAITING, Posting, Result, combine
+from .models import Store, WebhookEvent, utcnow
+from .storefronts.base import (
+    CancelEvent,
+    Event,
+    OrderEvent,
+    RefundEvent,
+    Rejected,
+    StorefrontAdapter,
+)
+
+log = logging.getLogger("codecut")
+
+STATUSES = ("processed", "ignored", "waiting", "rejected", "failed")
+
+AdapterLookup = Callable[[str], StorefrontAdapter | None]
+
+
+class Unauthorized(CodecutError):
+    """Unknown store or a signature that does not match: answered 401, nothing stored."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What happened to one delivery, and the HTTP status that tells the storefront."""
+
+    http_status: int
+    status: str
+    reason: str | None = None
+    event_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"status": self.status, "reason": self.reason, "event": self.event_id}
+
+
+def kept_headers(headers: Mapping[str, str]) -> str:
+    """The headers worth keeping with the body: the platform's ``X-*`` ones and the content type."""
+    kept = {
+        name: value
+        for name, value in headers.items()
+        if name.lower().startswith("x-") or name.lower() in ("content-type", "user-agent")
+    }
+    return json.dumps(kept, sort_keys=True)
+
+
+def receive(
+    engine: Engine,
+    adapter: StorefrontAdapter,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    hold_days: int,
+) -> Receipt:
+    """Verify, store and process one delivery in one transaction.
+
+    Raises :class:`Unauthorized` (nothing written) for an unknown store or a bad signature, and
+    lets transient database errors through (the caller answers 503; the transaction rolled back).
+    """
+    delivery = adapter.delivery(headers)
+    fields: dict[str, Any] = {
+        "source": adapter.platform,
+        "topic": delivery.topic[:100],
+        "delivery_id": _clip(delivery.delivery_id, 255),
+        "event_id": _clip(delivery.event_id, 255),
+        "triggered_at": _clip(delivery.triggered_at, 64),
+        "headers": kept_headers(headers),
+        "body": body,
+        "received_at": utcnow(),
+    }
+    try:
+        with transaction(engine) as session:
+            store = _signed_store(session, adapter, body, headers)
+            fields["store_id"] = store.id
+            row = WebhookEvent(**fields)
+            _process(session, store, adapter, row, hold_days=hold_days)
+            session.add(row)
+            session.flush()
+            return Receipt(400 if _not_json(row) else 200, row.status, row.reason, row.id)
+    except Unauthorized:
+        raise
+    except Exception as error:
+        if is_transient(error) or "store_id" not in fields:
+            raise
+        return _store_failed(engine, fields, error)
+
+
+def replay(engine: Engine, event_id: int, adapters: AdapterLookup, *, hold_days: int) -> Receipt:
+    """Process a stored delivery again, exactly as if it had just arrived (signature excepted:
+    it was checked when it arrived)."""
+    try:
+        with transaction(engine) as session:
+            row = session.get(WebhookEvent, event_id)
+            if row is None:
+                raise NotFound(f"no stored delivery with id {event_id}")
+            adapter = adapters(row.source)
+            store = session.get(Store, row.store_id) if row.store_id else None
+            if adapter is None or store is None:
+                raise NotFound(f"delivery {event_id} is not from a storefront Codecut knows")
+            row.attempts += 1
+            _process(session, store, adapter, row, hold_days=hold_days)
+            return Receipt(200, row.status, row.reason, row.id)
+    except CodecutError:
+        raise
+    except Exception as error:
+        if is_transient(error):
+            raise
+        return _mark_failed(engine, event_id, error)
+
+
+def replay_failed(engine: Engine, adapters: AdapterLookup, *, hold_days: int) -> Iterable[Receipt]:
+    """Replay every ``failed`` delivery, oldest first, each in its own transaction."""
+    with Session(engine) as session:
+        ids = list(
+            session.scalars(
+                select(WebhookEvent.id)
+                .where(WebhookEvent.status == "failed")
+                .order_by(WebhookEvent.id)
+            )
+        )
+    for event_id in ids:
+        yield replay(engine, event_id, adapters, hold_days=hold_days)
+
+
+def list_events(
+    session: Session, *, status: str | None = None, limit: int = 100
+) -> list[WebhookEvent]:
+    query = select(WebhookEvent).order_by(WebhookEvent.id.desc()).limit(limit)
+    if status:
+        query = query.where(WebhookEvent.status == status)
+    return list(session.scalars(query))
+
+
+# -- the one code path ---------------------------------------------------------------------------
+
+
+def _signed_store(
+    session: Session, adapter: StorefrontAdapter, body: bytes, headers: Mapping[str, str]
+) -> Store:
+    domain = adapter.store_domain(headers)
+    store = (
+        session.scalars(
+            select(Store).where(
+                Store.domain == domain.strip().lower(), Store.platform == adapter.platform
+            )
+        ).first()
+        if domain
+        else None
+    )
+    if store is None:
+        raise Unauthorized("unknown store: no store of this platform has that domain")
+    secrets = [s for s in (store.webhook_secret, store.previous_webhook_secret) if s]
+    if not adapter.verify(body, headers, secrets):
+        raise Unauthorized("the signature does not match the store's webhook secret")
+    return store
+
+
+def _process(
+    session: Session, store: Store, adapter: StorefrontAdapter, row: WebhookEvent, *, hold_days: int
+) -> None:
+    """Parse the raw body and apply its events; sets the row's status and reason."""
+    row.processed_at = utcnow()
+    try:
+        payload = json.loads(row.body)
+    except (UnicodeDecodeError, ValueError):
+        _set(row, Result("rejected", _NOT_JSON))
+        return
+    try:
+        events = adapter.parse(row.topic, payload, store.currency)
+    except Rejected as rejected:
+        _set(row, Result("rejected", rejected.reason))
+        return
+    row.order_external_id = next((_order_of(e) for e in events), None)
+    posting = Posting(session, store, hold_days=hold_days, now=row.processed_at)
+    result = combine([posting.apply(event) for event in events])
+    _drain(session, store, adapter, posting, exclude=row.id)
+    posting.settle()
+    _set(row, result)
+
+
+def _drain(
+    session: Session,
+    store: Store,
+    adapter: StorefrontAdapter,
+    posting: Posting,
+    *,
+    exclude: int | None,
+) -> None:
+    """Apply the waiting deliveries of orders this transaction booked or found not to be ours."""
+    for external_id in posting.unattributed:
+        session.execute(
+            update(WebhookEvent)
+            .where(
+                WebhookEvent.store_id == store.id,
+                WebhookEvent.order_external_id == external_id,
+                WebhookEvent.status == WAITING,
+            )
+            .values(status=IGNORED, reason="the order uses no code of ours", processed_at=utcnow())
+        )
+    done: set[str] = set()
+    while pending := [o for o in posting.booked if o not in done]:
+        external_id = pending[0]
+        done.add(external_id)
+        waiting = session.scalars(
+            select(WebhookEvent)
+            .where(
+                WebhookEvent.store_id == store.id,
+                WebhookEvent.order_external_id == external_id,
+                WebhookEvent.status == WAITING,
+            )
+            .order_by(WebhookEvent.id)
+        ).all()
+        for row in waiting:
+            if row.id == exclude:
+                continue
+            events = adapter.parse(row.topic, json.loads(row.body), store.currency)
+            _set(row, combine([posting.apply(event) for event in events]))
+            row.processed_at = posting.now
+
+
+def _order_of(event: Event) -> str | None:
+    if isinstance(event, OrderEvent | RefundEvent | CancelEvent):
+        return event.order_id
+    return None
+
+
+def _set(row: WebhookEvent, result: Result) -> None:
+    row.status = result.status
+    row.reason = result.reason
+
+
+_NOT_JSON = "the body is not JSON"
+
+
+def _not_json(row: WebhookEvent) -> bool:
+    return row.status == "rejected" and row.reason == _NOT_JSON
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _store_failed(engine: Engine, fields: dict[str, Any], error: Exception) -> Receipt:
+    """The processing transaction rolled back: keep the raw delivery, alone, as failed."""
+    log.exception("webhook processing failed; stored as failed for `codecut events replay`")
+    failed = WebhookEvent(**fields, status="failed", reason=_describe(error), processed_at=utcnow())
+    with transaction(engine) as session:
+        session.add(failed)
+        session.flush()
+        return Receipt(200, failed.status, failed.reason, failed.id)
+
+
+def _mark_failed(engine: Engine, event_id: int, error: Exception) -> Receipt:
+    log.exception("replaying delivery %s failed", event_id)
+    reason = _describe(error)
+    with transaction(engine) as session:
+        row = session.get(WebhookEvent, event_id)
+        assert row is not None
+        row.status, row.reason, row.processed_at = "failed", reason, utcnow()
+        row.attempts += 1
+    return Receipt(200, "failed", reason, event_id)
+
+
+def _clip(value: str | None, length: int) -> str | None:
+    return value[:length] if value else value
