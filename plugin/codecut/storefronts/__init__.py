@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from codecut.storefronts.base import StorefrontAdapter
+from codecut.storefronts.generic import GenericAdapter
 from codecut.storefronts.shopify import ShopifyAdapter
+from codecut.storefronts.woocommerce import WooCommerceAdapter
 
 ADAPTERS: dict[str, StorefrontAdapter] = {
-    adapter.platform: adapter for adapter in (ShopifyAdapter(),)
+    adapter.platform: adapter
+    for adapter in (ShopifyAdapter(), WooCommerceAdapter(), GenericAdapter())
 }
 
 

@@ -237,3 +237,17 @@ def timestamp(value: object) -> datetime | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+def codes_in_order(entries: object) -> tuple[str, ...]:
+    """The ``code`` of each entry, trimmed, in the order's own order, blanks and repeats dropped.
+
+    The order matters: when several of a store's codes are on one order, the engine credits the
+    first one that is ours.
+    """
+    codes: list[str] = []
+    for entry in entries if isinstance(entries, list) else []:
+        code = entry.get("code") if isinstance(entry, dict) else None
+        if isinstance(code, str) and code.strip() and code.strip() not in codes:
+            codes.append(code.strip())
+    return tuple(codes)

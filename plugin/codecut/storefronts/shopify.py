@@ -32,6 +32,7 @@ from codecut.storefronts.base import (
     RefundEvent,
     Rejected,
     amount,
+    codes_in_order,
     header,
     signature_matches,
     text_id,
@@ -116,7 +117,7 @@ def parse_order(
         order_id=order_id,
         order_number=_order_number(order),
         currency=currency,
-        codes=_codes(order.get("discount_codes")),
+        codes=codes_in_order(order.get("discount_codes")),
         lines=lines,
         base_amount=base,
         total=base if total is None else total,
@@ -274,16 +275,6 @@ def _shop_money(obj: dict[str, Any], name: str, currency: str, path: str) -> int
     if code is not None and str(code).strip().upper() != currency:
         raise Rejected(f"{path}: shop money is in {code}, not the store's currency {currency}")
     return amount(shop.get("amount"), currency, f"{path}_set.shop_money.amount")
-
-
-def _codes(raw: object) -> tuple[str, ...]:
-    """Codes as typed, in the order's own order, blanks and repeats dropped."""
-    codes: list[str] = []
-    for entry in raw if isinstance(raw, list) else []:
-        code = entry.get("code") if isinstance(entry, dict) else None
-        if isinstance(code, str) and code.strip() and code.strip() not in codes:
-            codes.append(code.strip())
-    return tuple(codes)
 
 
 def _buyer_email(order: dict[str, Any]) -> str | None:

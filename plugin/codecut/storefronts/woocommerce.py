@@ -1,0 +1,231 @@
+"""WooCommerce: ``X-WC-Webhook-*`` headers, base64 HMAC-SHA256, REST API v3 order payloads.
+
+WooCommerce has no paid or refund topic: payment shows as a status (or ``date_paid``) on
+``order.updated``, refunds as entries in the order's ``refunds[]`` and cancellation as status.
+Rules that are ours:
+
+* A line's goods are its ``total``: after discounts and before tax, whether or not prices
+  include tax (WooCommerce keeps the tax in ``total_tax``). ``subtotal`` is before discounts and
+  is not read. No shipping, fees or tax.
+* ``paid`` is status ``processing`` or ``completed``, or a ``date_paid(_gmt)`` set (so a later
+  ``refunded`` or ``cancelled`` order that had been paid still shows it was).
+* ``refunds[]`` carries only negative totals, tax and shipping included. Such a refund is
+  ``RefundEvent(goods=None, money=abs(total))`` and the engine reverses commission x cumulative
+  refunded money / order total; ``OrderEvent.shipping`` is left at 0 so that the denominator
+  is the whole total, shipping included like the refunds. A refund entry that carries line
+  detail (``line_items[]``, as the refunds endpoint or a payload filter adds) is booked on goods.
+* The store is the host of ``X-WC-Webhook-Source`` (the site's home URL).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from codecut.money import currency_code
+from codecut.storefronts.base import (
+    Delivery,
+    Event,
+    Line,
+    OrderEvent,
+    RefundEvent,
+    Rejected,
+    amount,
+    codes_in_order,
+    header,
+    signature_matches,
+    text_id,
+    timestamp,
+)
+
+ORDER_TOPICS = frozenset({"order.created", "order.updated"})
+PAID_STATUSES = frozenset({"processing", "completed"})
+_PING = re.compile(rb"webhook_id=\d+\s*")
+
+# wp_specialchars_decode($secret, ENT_QUOTES): zero-padded numeric entities are normalised
+# first, then one left-to-right pass replaces each entity (PHP strtr), so "&amp;lt;" is "&lt;".
+_PADDED = [
+    (re.compile(r"&#0*39;"), "&#039;"),
+    (re.compile(r"&#x0*27;", re.IGNORECASE), "&#x27;"),
+    (re.compile(r"&#0*34;"), "&#034;"),
+    (re.compile(r"&#x0*22;", re.IGNORECASE), "&#x22;"),
+    (re.compile(r"&#0*60;"), "&#060;"),
+    (re.compile(r"&#0*62;"), "&#062;"),
+    (re.compile(r"&#0*38;"), "&#038;"),
+    (re.compile(r"&#x0*26;", re.IGNORECASE), "&#x26;"),
+]
+_ENTITIES = {
+    "&#039;": "'",
+    "&#x27;": "'",
+    "&quot;": '"',
+    "&#034;": '"',
+    "&#x22;": '"',
+    "&lt;": "<",
+    "&#060;": "<",
+    "&gt;": ">",
+    "&#062;": ">",
+    "&amp;": "&",
+    "&#038;": "&",
+    "&#x26;": "&",
+}
+_ENTITY = re.compile("|".join(re.escape(entity) for entity in _ENTITIES))
+
+
+def wordpress_secret(secret: str) -> str:
+    """The key WooCommerce really signs with: HTML entities in the stored secret decoded."""
+    if "&" not in secret:
+        return secret
+    for pattern, replacement in _PADDED:
+        secret = pattern.sub(replacement, secret)
+    return _ENTITY.sub(lambda match: _ENTITIES[match.group(0)], secret)
+
+
+class WooCommerceAdapter:
+    """WooCommerce's webhook contract (``WC_Webhook::deliver()``)."""
+
+    platform = "woocommerce"
+
+    def store_domain(self, headers: Mapping[str, str]) -> str | None:
+        source = header(headers, "X-WC-Webhook-Source")
+        if not source:
+            return None
+        host = urlsplit(source if "://" in source else f"//{source}").hostname
+        return host.lower() if host else None
+
+    def verify(self, body: bytes, headers: Mapping[str, str], secrets: list[str]) -> bool:
+        keys = [wordpress_secret(secret) for secret in secrets]
+        return signature_matches(header(headers, "X-WC-Webhook-Signature"), body, keys)
+
+    def delivery(self, headers: Mapping[str, str]) -> Delivery:
+        """WooCommerce sends no event id or timestamp; its delivery id is new on every send."""
+        return Delivery(
+            topic=(header(headers, "X-WC-Webhook-Topic") or "").lower(),
+            delivery_id=header(headers, "X-WC-Webhook-Delivery-ID"),
+        )
+
+    def is_ping(self, body: bytes, headers: Mapping[str, str]) -> bool:
+        """The form-encoded ``webhook_id=N`` sent when a hook is created: no X-WC-* at all."""
+        if any(str(name).lower().startswith("x-wc-") for name in headers):
+            return False
+        return _PING.fullmatch(body) is not None
+
+    def parse(self, topic: str, payload: object, currency: str) -> list[Event]:
+        if topic not in ORDER_TOPICS:
+            return []
+        if not isinstance(payload, dict):
+            raise Rejected("WooCommerce order payload is not a JSON object")
+        try:
+            return [parse_order(payload, currency_code(currency))]
+        except Rejected as exc:
+            raise Rejected(f"WooCommerce order {exc.reason}") from None
+
+
+def parse_order(order: dict[str, Any], currency: str) -> OrderEvent:
+    """A REST v3 order in the store's currency; raises :class:`Rejected` naming a bad field."""
+    order_id = text_id(order.get("id"), "id")
+    payload_currency = order.get("currency")
+    if payload_currency is None:
+        raise Rejected("missing: currency")
+    if not isinstance(payload_currency, str) or not payload_currency.strip():
+        raise Rejected("malformed: currency")
+    if payload_currency.strip().upper() != currency:
+        raise Rejected(
+            f"currency {payload_currency.strip().upper()} differs from the store's currency "
+            f"{currency}"
+        )
+    status = order.get("status")
+    if status is None:
+        raise Rejected("missing: status")
+    if not isinstance(status, str):
+        raise Rejected("malformed: status")
+    status = status.strip().lower().removeprefix("wc-")
+    items = order.get("line_items")
+    if items is None:
+        raise Rejected("missing: line_items")
+    if not isinstance(items, list):
+        raise Rejected("malformed: line_items (expected a list)")
+    lines = tuple(_line(item, index, currency) for index, item in enumerate(items))
+    base = sum(line.goods for line in lines)
+    total = order.get("total")
+    refunds = order.get("refunds") or []
+    if not isinstance(refunds, list):
+        raise Rejected("malformed: refunds (expected a list)")
+    paid_at = order.get("date_paid_gmt") or order.get("date_paid")
+    billing = order.get("billing")
+    email = billing.get("email") if isinstance(billing, dict) else None
+    number = order.get("number")
+    return OrderEvent(
+        order_id=order_id,
+        order_number=str(number) if isinstance(number, str | int) and str(number) else None,
+        currency=currency,
+        codes=codes_in_order(order.get("coupon_lines")),
+        lines=lines,
+        base_amount=base,
+        total=base if total is None else amount(total, currency, "total"),
+        paid=status in PAID_STATUSES or bool(paid_at),
+        cancelled=status == "cancelled",
+        buyer_email=email.strip() if isinstance(email, str) and email.strip() else None,
+        financial_status=status,
+        placed_at=timestamp(order.get("date_created_gmt") or order.get("date_created")),
+        updated_at=timestamp(order.get("date_modified_gmt") or order.get("date_modified")),
+        refunds=tuple(
+            _refund(entry, index, order_id, currency) for index, entry in enumerate(refunds)
+        ),
+        taxes_included=order.get("prices_include_tax") is True,
+    )
+
+
+def _line(item: object, index: int, currency: str) -> Line:
+    where = f"line_items[{index}]"
+    if not isinstance(item, dict):
+        raise Rejected(f"malformed: {where} (expected an object)")
+    if item.get("total") is None:
+        raise Rejected(f"missing: {where}.total")
+    quantity = item.get("quantity")
+    if quantity is None:
+        raise Rejected(f"missing: {where}.quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise Rejected(f"malformed: {where}.quantity")
+    line_id = item.get("id")
+    return Line(
+        line_id=text_id(line_id, f"{where}.id") if line_id is not None else str(index),
+        goods=max(amount(item["total"], currency, f"{where}.total"), 0),
+        quantity=quantity,
+    )
+
+
+def _refund(entry: object, index: int, order_id: str, currency: str) -> RefundEvent:
+    where = f"refunds[{index}]"
+    if not isinstance(entry, dict):
+        raise Rejected(f"malformed: {where} (expected an object)")
+    refund_id = text_id(entry.get("id"), f"{where}.id")
+    if entry.get("total") is None:
+        raise Rejected(f"missing: {where}.total")
+    money = abs(amount(entry["total"], currency, f"{where}.total"))
+    lines: dict[str, int] = {}
+    for number, item in enumerate(entry.get("line_items") or []):
+        here = f"{where}.line_items[{number}]"
+        if not isinstance(item, dict) or item.get("total") is None:
+            raise Rejected(f"missing: {here}.total")
+        line_id = _refunded_item_id(item)
+        key = text_id(line_id, f"{here}.id") if line_id is not None else str(number)
+        lines[key] = lines.get(key, 0) + abs(amount(item["total"], currency, f"{here}.total"))
+    goods = sum(lines.values())
+    return RefundEvent(
+        refund_id=refund_id,
+        order_id=order_id,
+        goods=goods if goods > 0 else None,
+        money=money,
+        lines=lines if goods > 0 else {},
+        created_at=timestamp(entry.get("date_created_gmt") or entry.get("date_created")),
+    )
+
+
+def _refunded_item_id(item: dict[str, Any]) -> object:
+    """The order line a refund line gives back (WooCommerce keeps it in ``_refunded_item_id``)."""
+    for meta in item.get("meta_data") or []:
+        if isinstance(meta, dict) and meta.get("key") == "_refunded_item_id":
+            return meta.get("value")
+    return item.get("refunded_item_id", item.get("id"))
