@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:10:26.621653
+Create Date: 2026-11-23 04:12:59.973401
 
 """
 from typing import Sequence, Union
@@ -259,6 +259,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('codecut_ledger_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_created_at'), ['influencer_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_status_kind'), ['influencer_id', 'status', 'kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_payout_id'), ['payout_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_status_available_on'), ['status', 'available_on'], unique=False)
@@ -272,6 +273,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_status_available_on'))
         batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_payout_id'))
         batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_order_id'))
+        batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_status_kind'))
         batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_created_at'))
 
     op.drop_table('codecut_ledger_entry')

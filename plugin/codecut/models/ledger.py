@@ -58,6 +58,8 @@ class LedgerEntry(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("store_id", "dedupe_key"),
         Index(None, "influencer_id", "created_at"),
+        # The portal's headline figures: one influencer's unpaid entries, and their reversals.
+        Index(None, "influencer_id", "status", "kind"),
         Index(None, "status", "available_on"),
         Index(None, "order_id"),
         Index(None, "payout_id"),
