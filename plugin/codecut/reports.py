@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TextIO
+from decimal import Decimal
+from typing import IO, Any, TextIO
 
 from sqlalchemy import Select, case, func, select
 from sqlmodel import Session
 
-from .models import Campaign, Code, Influencer, LedgerEntry, Order, Store
-from .money import format_minor, format_rate
+from .models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Store
+from .money import exponent, format_minor, format_rate
 
 #: The ledger export's columns, in this order; scripts depend on it. More may be appended.
 LEDGER_COLUMNS = [
@@ -38,8 +40,31 @@ LEDGER_COLUMNS = [
     "rate",
 ]
 
+#: The payout export's columns, in this order. More may be appended.
+PAYOUT_COLUMNS = [
+    "payout_id",
+    "batch_id",
+    "influencer_email",
+    "influencer_name",
+    "method",
+    "destination",
+    "currency",
+    "amount",
+    "entries",
+    "period_end",
+    "status",
+    "reference",
+    "created_at",
+    "paid_at",
+    "attempt",
+    "failure_code",
+    "failure_message",
+]
+
 #: Columns holding money: written as numbers, never neutralised.
 MONEY_COLUMNS = {"base_amount", "amount", "order_total"}
+#: Whole-number columns, written as numbers in XLSX.
+INTEGER_COLUMNS = {"entry_id", "payout_id", "batch_id", "entries", "attempt"}
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _STREAM_BATCH = 2000
@@ -127,14 +152,118 @@ def iter_ledger_rows(session: Session, query: Select[Any]) -> Iterator[dict[str,
         yield ledger_row(*row)
 
 
+def csv_cells(row: dict[str, Any], columns: list[str]) -> list[Any]:
+    return [row[c] if c in MONEY_COLUMNS else neutralise(row[c]) for c in columns]
+
+
 def write_csv(rows: Iterator[dict[str, Any]], columns: list[str], out: TextIO) -> int:
     """Write rows as CSV with spreadsheet-safe text cells; returns the number of rows."""
     writer = csv.writer(out)
     writer.writerow(columns)
     count = 0
     for row in rows:
-        writer.writerow([row[c] if c in MONEY_COLUMNS else neutralise(row[c]) for c in columns])
+        writer.writerow(csv_cells(row, columns))
         count += 1
+    return count
+
+
+def iter_csv(
+    rows: Iterator[dict[str, Any]], columns: list[str], chunk_rows: int = 500
+) -> Iterator[str]:
+    """The same CSV as :func:`write_csv`, as text chunks for a streamed HTTP response."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(csv_cells(row, columns))
+        if count % chunk_rows == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def payouts_query(*, batch_id: int | None = None) -> Select[Any]:
+    query = (
+        select(Payout, Influencer)
+        .join(Influencer, Influencer.id == Payout.influencer_id)
+        .order_by(Payout.id)
+    )
+    if batch_id is not None:
+        query = query.where(Payout.batch_id == batch_id)
+    return query
+
+
+def payout_row(payout: Payout, influencer: Influencer) -> dict[str, Any]:
+    return {
+        "payout_id": payout.id,
+        "batch_id": payout.batch_id,
+        "influencer_email": influencer.email,
+        "influencer_name": influencer.name,
+        "method": payout.method,
+        "destination": payout.destination or "",
+        "currency": payout.currency,
+        "amount": format_minor(payout.amount, payout.currency),
+        "entries": payout.entry_count,
+        "period_end": payout.period_end.isoformat(),
+        "status": payout.status,
+        "reference": payout.reference or "",
+        "created_at": payout.created_at.isoformat(),
+        "paid_at": payout.paid_at.isoformat() if payout.paid_at else "",
+        "attempt": payout.attempt,
+        "failure_code": payout.failure_code or "",
+        "failure_message": payout.failure_message or "",
+    }
+
+
+def iter_payout_rows(session: Session, query: Select[Any]) -> Iterator[dict[str, Any]]:
+    result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
+    for payout, influencer in result:
+        yield payout_row(payout, influencer)
+
+
+def write_xlsx(
+    rows: Iterator[dict[str, Any]], columns: list[str], target: str | IO[bytes], sheet: str
+) -> int:
+    """Write rows as one XLSX sheet in constant memory (rows are flushed as they are written).
+
+    Money is a number with the row currency's decimals as its format; every other text cell is
+    a string (never a formula), neutralised like the CSV so a re-save as CSV stays safe.
+    """
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(
+        target, {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
+    )
+    worksheet = workbook.add_worksheet(sheet)
+    bold = workbook.add_format({"bold": True})
+    formats: dict[int, Any] = {}
+
+    def money_format(currency: str) -> Any:
+        places = exponent(currency)
+        if places not in formats:
+            pattern = "#,##0" + ("." + "0" * places if places else "")
+            formats[places] = workbook.add_format({"num_format": pattern})
+        return formats[places]
+
+    for index, column in enumerate(columns):
+        worksheet.write_string(0, index, column, bold)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        for index, column in enumerate(columns):
+            value = row[column]
+            if value == "" or value is None:
+                continue
+            if column in MONEY_COLUMNS:
+                # XLSX numbers are binary doubles; decimals of any currency fit them exactly
+                # as displayed (15 significant digits).
+                number = float(Decimal(value))
+                worksheet.write_number(count, index, number, money_format(row["currency"]))
+            elif column in INTEGER_COLUMNS and isinstance(value, int):
+                worksheet.write_number(count, index, value)
+            else:
+                worksheet.write_string(count, index, neutralise(str(value)))
+    workbook.close()
     return count
 
 

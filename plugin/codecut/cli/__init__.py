@@ -8,10 +8,13 @@ from __future__ import annotations
 import click
 from flask.cli import FlaskGroup
 
+from .apikey import apikey_group
 from .catalog import campaign_group, code_group, influencer_group, store_group
+from .commissions import commissions_group
 from .db import db_group
 from .demo import demo_command
 from .export import export_group
+from .payouts import payouts_group
 
 COMMANDS: list[click.Command] = [
     db_group,
@@ -20,6 +23,9 @@ COMMANDS: list[click.Command] = [
     influencer_group,
     code_group,
     export_group,
+    commissions_group,
+    payouts_group,
+    apikey_group,
     demo_command,
 ]
 

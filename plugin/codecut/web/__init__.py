@@ -22,9 +22,11 @@ def health():  # type: ignore[no-untyped-def]
 
 def blueprints() -> list[Blueprint]:
     """Every Codecut blueprint. Each module calls ``register_blueprint_errors`` on its own."""
+    from .api import api
+    from .stripe_webhooks import stripe_webhooks
     from .webhooks import webhooks
 
-    return [core, webhooks]
+    return [core, webhooks, stripe_webhooks, api]
 
 
 def register_web(app: Flask, prefix: str) -> None:

@@ -1,0 +1,164 @@
+"""The finance API: ``Authorization: Bearer <key>``; exports streamed as CSV or XLSX.
+
+Scopes nest: ``admin`` may do all ``finance`` may, ``finance`` all ``read`` may. Downloads need
+``finance``. A missing or unknown key is a 401, a key of too small a scope a 403, both as JSON.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import IO, Any
+
+from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from sqlmodel import Session
+
+from .. import apikeys, payouts, reports
+from ..db import transaction
+from ..errors import InvalidInput, NotFound
+from ..extension import get_state
+from ..models import PayoutBatch
+from .errors import error_response, register_blueprint_errors
+
+api = Blueprint("codecut_api", __name__)
+register_blueprint_errors(api)
+
+_CHUNK = 64 * 1024
+_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def require_scope(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            header = request.headers.get("Authorization", "")
+            scheme, _, key = header.partition(" ")
+            if scheme.lower() != "bearer" or not key.strip():
+                response, status = error_response(
+                    401, "unauthorized", "send an API key: Authorization: Bearer <key>"
+                )
+                response.headers["WWW-Authenticate"] = "Bearer"
+                return response, status
+            with transaction(get_state().engine) as session:
+                row = apikeys.verify_key(session, key.strip())
+                if row is None:
+                    return error_response(401, "unauthorized", "unknown or revoked API key")
+                if not apikeys.allows(row.scope, scope):
+                    return error_response(
+                        403, "forbidden", f"this key's scope is {row.scope}; {scope} is needed"
+                    )
+                g._codecut_api_key = row.name
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _day(name: str) -> date | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _int(name: str) -> int | None:
+    value = request.args.get(name)
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"{name}={value!r} is not a number") from None
+
+
+def _format(fmt: str) -> str:
+    if fmt not in _TYPES:
+        raise NotFound(f"no export format {fmt!r} (csv or xlsx)")
+    return fmt
+
+
+def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+    finally:
+        handle.close()
+
+
+def _download(
+    name: str,
+    fmt: str,
+    rows_of: Callable[[Session], Iterator[dict[str, Any]]],
+    columns: list[str],
+) -> Response:
+    """Stream an export; the rows are read in batches inside the response's own session."""
+    engine = get_state().engine
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    if fmt == "csv":
+
+        def generate() -> Iterator[str]:
+            with Session(engine) as session:
+                yield from reports.iter_csv(rows_of(session), columns)
+
+        return Response(stream_with_context(generate()), mimetype=_TYPES["csv"], headers=headers)
+    # An XLSX is a zip finished at close: build it in a temporary file, stream the file.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by _file_chunks once sent
+    try:
+        with Session(engine) as session:
+            reports.write_xlsx(rows_of(session), columns, spool, name)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return Response(_file_chunks(spool), mimetype=_TYPES["xlsx"], headers=headers)
+
+
+@api.get("/api/payouts")
+@require_scope("read")
+def list_payouts() -> Response:
+    batch_id = _int("batch")
+    with transaction(get_state().engine) as session:
+        return jsonify(payouts=payouts.list_payouts(session, batch_id=batch_id))
+
+
+@api.get("/api/exports/payouts.<fmt>")
+@require_scope("finance")
+def export_payouts(fmt: str) -> Response:
+    fmt = _format(fmt)
+    batch_id = _int("batch")
+    if batch_id is not None:
+        with transaction(get_state().engine) as session:
+            if session.get(PayoutBatch, batch_id) is None:
+                raise NotFound(f"no payout batch with id {batch_id}")
+    query = reports.payouts_query(batch_id=batch_id)
+    return _download(
+        "payouts",
+        fmt,
+        lambda session: reports.iter_payout_rows(session, query),
+        reports.PAYOUT_COLUMNS,
+    )
+
+
+@api.get("/api/exports/ledger.<fmt>")
+@require_scope("finance")
+def export_ledger(fmt: str) -> Response:
+    fmt = _format(fmt)
+    date_from, date_to = _day("from"), _day("to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidInput("from is after to")
+    query = reports.ledger_query(date_from=date_from, date_to=date_to)
+    return _download(
+        "ledger",
+        fmt,
+        lambda session: reports.iter_ledger_rows(session, query),
+        reports.LEDGER_COLUMNS,
+    )
