@@ -253,6 +253,29 @@ def test_shipping_is_not_goods_but_is_reported() -> None:
     assert event.shipping == 750
 
 
+def _shop(value: str) -> dict[str, Any]:
+    return {"shop_money": {"amount": value, "currency_code": "USD"}}
+
+
+def test_shipping_lines_after_discount_with_their_tax() -> None:
+    payload = load_fixture_json("shopify_order_code_FAKE30_manual_application")
+    payload["total_shipping_price_set"] = _shop("10.00")  # before the shipping discount
+    payload["shipping_lines"] = [
+        {
+            "price": "10.00",
+            "price_set": _shop("10.00"),
+            "discounted_price": "4.00",
+            "discounted_price_set": _shop("4.00"),
+            "tax_lines": [{"price": "0.24", "price_set": _shop("0.24")}],
+        }
+    ]
+    (event,) = ADAPTER.parse("orders/paid", payload, "USD")
+    assert event.shipping == 424  # 4.00 after the discount + 0.24 tax on it
+    payload["taxes_included"] = True  # then the 4.00 already holds its tax
+    (event,) = ADAPTER.parse("orders/paid", payload, "USD")
+    assert event.shipping == 400
+
+
 def test_quantity_multiplies_the_price_before_discounts() -> None:
     payload = load_fixture_json("shopify_order_code_FAKE30_manual_application")
     payload["line_items"][0]["quantity"] = 3

@@ -289,6 +289,7 @@ def test_ping_is_recognised_and_nothing_else_is() -> None:
         signed, woocommerce_headers(signed, SECRET, "order.updated", SOURCE)
     ) is (False)
     assert ADAPTER.is_ping(body, {**headers, "X-WC-Webhook-Topic": "order.updated"}) is False
+    assert ADAPTER.is_ping(body, Headers({**headers, "X-WC-Webhook-ID": "12"})) is False
     assert ADAPTER.is_ping(b"webhook_id=abc", headers) is False
     assert ADAPTER.is_ping(b"webhook_id=1&x=2", headers) is False
 

@@ -9,6 +9,8 @@ Shopify's:
 * A line's goods are ``price x quantity - sum(discount_allocations)`` on the original
   ``quantity`` (refunds are booked as refunds, so the base never shrinks with them), minus the
   line's tax when ``taxes_included``; gift-card lines are left out. ``total_discount`` is not read.
+* ``total`` is ``total_price`` (shop money; the base when absent) and ``shipping`` the shipping
+  inside it with its tax, after shipping discounts.
 * ``orders/cancelled`` yields one ``OrderEvent`` with ``cancelled=True`` (the full snapshot, its
   refunds included) and no separate ``CancelEvent``; any order topic whose payload has
   ``cancelled_at`` set is cancelled too.
@@ -133,7 +135,7 @@ def parse_order(
             for index, refund in enumerate(refunds)
         ),
         taxes_included=taxes_included,
-        shipping=_money(order, "total_shipping_price", currency, "total_shipping_price") or 0,
+        shipping=_shipping(order, currency, taxes_included),
     )
 
 
@@ -173,6 +175,30 @@ def parse_refund(
         created_at=timestamp(refund.get("created_at") or refund.get("processed_at")),
         line_tax=line_tax if goods > 0 else 0,
     )
+
+
+def _shipping(order: dict[str, Any], currency: str, taxes_included: bool) -> int:
+    """Shipping inside ``total_price``: each line's discounted price plus its tax (already in the
+    price when taxes are included); ``total_shipping_price_set`` (before shipping discounts) only
+    when the payload has no shipping lines."""
+    lines = order.get("shipping_lines")
+    if not isinstance(lines, list) or not lines:
+        return _money(order, "total_shipping_price", currency, "total_shipping_price") or 0
+    shipping = 0
+    for index, line in enumerate(lines):
+        if not isinstance(line, dict):
+            continue
+        where = f"shipping_lines[{index}]"
+        price = _money(line, "discounted_price", currency, f"{where}.discounted_price")
+        if price is None:
+            price = _money(line, "price", currency, f"{where}.price") or 0
+        shipping += price
+        if not taxes_included:
+            for number, tax_line in enumerate(line.get("tax_lines") or []):
+                if isinstance(tax_line, dict):
+                    here = f"{where}.tax_lines[{number}].price"
+                    shipping += _money(tax_line, "price", currency, here) or 0
+    return shipping
 
 
 def _refunded_money(refund: dict[str, Any], currency: str, path: str) -> int | None:

@@ -107,7 +107,8 @@ class WooCommerceAdapter:
 
     def is_ping(self, body: bytes, headers: Mapping[str, str]) -> bool:
         """The form-encoded ``webhook_id=N`` sent when a hook is created: no X-WC-* at all."""
-        if any(str(name).lower().startswith("x-wc-") for name in headers):
+        names = headers.keys()  # not iter(headers): Werkzeug's Headers iterates over pairs
+        if any(str(name).lower().startswith("x-wc-") for name in names):
             return False
         return _PING.fullmatch(body) is not None
 
