@@ -36,7 +36,7 @@ def make_programme(
         roster.add_store(
             session, platform=platform, domain=domain, secret=secret, currency=currency
         )
-        slug = f"{platform}-launch"
+        slug = f"{platform}-launch" if domain == SHOP else f"launch-{domain.split('.')[0]}"
         roster.add_campaign(
             session,
             store_domain=domain,
