@@ -117,6 +117,15 @@ def test_custom_amount_refund_is_money_only() -> None:
     assert event.money == 4194
 
 
+def test_refund_line_without_subtotal_falls_back_to_money() -> None:
+    payload = load_fixture_json("shopify_refund_partial_two_lines")
+    del payload["refund_line_items"][1]["subtotal"]
+    del payload["refund_line_items"][1]["subtotal_set"]
+    event = refund(payload)
+    # Only half the goods are known, so none are claimed: the 209.00 paid back decides.
+    assert (event.goods, event.money) == (None, 20900)
+
+
 def test_fake30_manual_application_is_attributed_by_discount_codes() -> None:
     event = order("shopify_order_code_FAKE30_manual_application", "orders/paid")
     # The application is "manual" with no code key and a value of 9%: the code comes from

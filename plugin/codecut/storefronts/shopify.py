@@ -15,7 +15,8 @@ Shopify's:
   refunds included) and no separate ``CancelEvent``; any order topic whose payload has
   ``cancelled_at`` set is cancelled too.
 * A refund's goods are the sum of its line subtotals (after discounts, shop money). A refund
-  without goods (shipping only, or a custom amount typed by the merchant) has ``goods=None`` and
+  without goods (shipping only, a custom amount typed by the merchant, or a line without its
+  subtotal) has ``goods=None`` and
   ``money`` = successful refund transactions in shop money minus refunded shipping, never below
   zero: a shipping-only refund therefore takes nothing back.
 """
@@ -153,6 +154,7 @@ def parse_refund(
         raise Rejected(f"malformed: {path}refund_line_items (expected a list)")
     lines: dict[str, int] = {}
     line_tax = 0
+    detailed = True  # every refunded line says what its goods were worth
     for index, item in enumerate(items):
         where = f"{path}refund_line_items[{index}]"
         if not isinstance(item, dict):
@@ -162,10 +164,11 @@ def parse_refund(
         line_id = text_id(item.get("line_item_id", item.get("id")), f"{where}.line_item_id")
         subtotal = _money(item, "subtotal", currency, f"{where}.subtotal")
         if subtotal is None:
-            raise Rejected(f"missing: {where}.subtotal")
+            detailed = False
+            continue
         lines[line_id] = lines.get(line_id, 0) + subtotal
         line_tax += _money(item, "total_tax", currency, f"{where}.total_tax") or 0
-    goods = sum(lines.values())
+    goods = sum(lines.values()) if detailed else 0
     return RefundEvent(
         refund_id=refund_id,
         order_id=order_id,
