@@ -57,12 +57,17 @@ class RefundEvent:
     lines: Mapping[str, int] = field(default_factory=dict)
     created_at: datetime | None = None
     #: Tax on the refunded lines (shop money). Shopify's refund line subtotals include it when the
-    #: order's prices include tax, which a refund payload alone does not say: see ``goods_for``.
+    #: order's prices include tax, which a refund payload alone does not say: see
+    #: ``goods_net_of_tax``.
     line_tax: int = 0
 
-    def goods_for(self, order: OrderEvent) -> int | None:
-        """Refunded goods comparable with ``order.base_amount``: tax out when prices include it."""
-        if self.goods is None or not order.taxes_included:
+    def goods_net_of_tax(self, taxes_included: bool) -> int | None:
+        """Refunded goods comparable with the order's ``base_amount``.
+
+        Pass the order's ``taxes_included``: when prices include tax, the refund lines' tax is
+        taken out, as it was from the base.
+        """
+        if self.goods is None or not taxes_included:
             return self.goods
         return max(self.goods - self.line_tax, 0)
 
