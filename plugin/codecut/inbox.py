@@ -125,8 +125,12 @@ def replay(engine: Engine, event_id: int, adapters: AdapterLookup, *, hold_days:
             if adapter is None or store is None:
                 raise NotFound(f"delivery {event_id} is not from a storefront Codecut knows")
             row.attempts += 1
+            before = (row.status, row.reason)
             _process(session, store, adapter, row, hold_days=hold_days)
-            return Receipt(200, row.status, row.reason, row.id)
+            receipt = Receipt(200, row.status, row.reason, row.id)
+            if before[0] == "processed" and row.status == IGNORED:
+                row.status, row.reason = before  # replaying it again changed nothing: keep why
+            return receipt
     except CodecutError:
         raise
     except Exception as error:

@@ -13,6 +13,7 @@ from .catalog import campaign_group, code_group, influencer_group, store_group
 from .commissions import commissions_group
 from .db import db_group
 from .demo import demo_command
+from .events import events_group
 from .export import export_group
 from .payouts import payouts_group
 
@@ -23,6 +24,7 @@ COMMANDS: list[click.Command] = [
     influencer_group,
     code_group,
     export_group,
+    events_group,
     commissions_group,
     payouts_group,
     apikey_group,

@@ -1,0 +1,75 @@
+"""``codecut events``: the webhook inbox -- what arrived, what became of it, and replaying it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from .. import inbox
+from ..extension import get_state
+from ..models import WebhookEvent
+from ..storefronts import get_adapter
+from ._common import echo_json, group, info, json_option, session_scope
+
+events_group = group("events", "Stored webhook deliveries: list them, replay failed ones.")
+
+
+def event_record(row: WebhookEvent) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "received_at": row.received_at,
+        "source": row.source,
+        "topic": row.topic,
+        "status": row.status,
+        "reason": row.reason,
+        "order_id": row.order_external_id,
+        "delivery_id": row.delivery_id,
+        "event_id": row.event_id,
+        "attempts": row.attempts,
+        "processed_at": row.processed_at,
+    }
+
+
+@events_group.command("list")
+@click.option("--status", type=click.Choice(inbox.STATUSES), default=None)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@json_option
+def events_list(status: str | None, limit: int, as_json: bool) -> None:
+    """The newest deliveries first."""
+    with session_scope() as session:
+        records = [event_record(r) for r in inbox.list_events(session, status=status, limit=limit)]
+    if as_json:
+        echo_json(records)
+        return
+    for r in records:
+        click.echo(
+            f"{r['id']}\t{r['received_at']:%Y-%m-%d %H:%M:%S}\t{r['source']}\t{r['topic']}\t"
+            f"{r['status']}\t{r['order_id'] or '-'}\t{r['reason'] or ''}"
+        )
+
+
+@events_group.command("replay")
+@click.argument("event_id", type=int, required=False)
+@click.option("--failed", "all_failed", is_flag=True, help="Replay every failed delivery.")
+@json_option
+def events_replay(event_id: int | None, all_failed: bool, as_json: bool) -> None:
+    """Process stored deliveries again through the same code path (nothing is booked twice)."""
+    if (event_id is None) == (not all_failed):
+        raise click.UsageError("give one delivery ID or --failed")
+    state = get_state()
+    hold_days = state.settings.hold_days
+    if all_failed:
+        receipts = list(inbox.replay_failed(state.engine, get_adapter, hold_days=hold_days))
+    else:
+        receipts = [inbox.replay(state.engine, event_id, get_adapter, hold_days=hold_days)]  # type: ignore[arg-type]
+    records = [receipt.as_json() for receipt in receipts]
+    if as_json:
+        echo_json(records)
+        return
+    if not records:
+        info("no failed deliveries")
+    for record in records:
+        info(f"delivery {record['event']}: {record['status']} ({record['reason'] or '-'})")
+    if any(record["status"] == "failed" for record in records):
+        raise click.ClickException("some deliveries failed again; see the reasons above")
