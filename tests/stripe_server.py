@@ -1,0 +1,354 @@
+"""A local stand-in for the parts of Stripe's v1 API Codecut uses, served over real HTTP.
+
+It behaves as Stripe documents (https://docs.stripe.com/api/transfers,
+https://docs.stripe.com/api/idempotent_requests, https://docs.stripe.com/error-codes):
+
+* form-encoded ``POST /v1/transfers``, ``GET /v1/transfers`` (``transfer_group``, ``limit``,
+  ``starting_after``; newest first), ``GET /v1/transfers/{id}``; ``Authorization: Bearer sk_...``;
+* the first answer for an ``Idempotency-Key`` is stored once the endpoint started executing --
+  successes, declines and 500s alike -- and replayed for the same key; the same key with other
+  parameters is a 400 ``idempotency_error``; validation failures store nothing;
+* a platform balance per currency (Stripe minor units), so ``balance_insufficient`` happens by
+  itself; destination accounts can be marked invalid or restricted;
+* errors are ``{"error": {"type", "code", "message"}}``.
+
+Test hooks inject a 500 or a dropped connection (before or after the transfer is made) into the
+next transfer request, or pause it so a test can kill the client mid-call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class _Fault:
+    kind: str  # "500" | "drop" | "pause"
+    after_create: bool
+
+
+@dataclass
+class FakeStripe:
+    """State of the fake: balances, accounts, transfers, stored idempotent answers."""
+
+    api_key_prefix: str = "sk_test_"
+    balance: dict[str, int] = field(default_factory=dict)  # lowercase currency -> Stripe minor
+    accounts: dict[str, str] = field(default_factory=dict)  # acct id -> invalid | restricted
+    transfers: list[dict[str, Any]] = field(default_factory=list)
+    idempotent: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = field(default_factory=dict)
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)
+    faults: list[_Fault] = field(default_factory=list)
+    paused: threading.Event = field(default_factory=threading.Event)
+    resume: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # -- test hooks --------------------------------------------------------------------------
+
+    def fund(self, currency: str, amount: int) -> None:
+        with self.lock:
+            key = currency.lower()
+            self.balance[key] = self.balance.get(key, 0) + amount
+
+    def mark_account(self, account: str, state: str) -> None:
+        """``invalid``, ``restricted`` or ``active``."""
+        with self.lock:
+            if state == "active":
+                self.accounts.pop(account, None)
+            else:
+                self.accounts[account] = state
+
+    def fail_next(self, *, after_create: bool = False) -> None:
+        """The next transfer request answers 500 (after making the transfer, if asked)."""
+        self.faults.append(_Fault("500", after_create))
+
+    def drop_next(self, *, after_create: bool = False) -> None:
+        """The next transfer request gets no answer: the connection is closed."""
+        self.faults.append(_Fault("drop", after_create))
+
+    def pause_next(self, *, after_create: bool = True) -> None:
+        """The next transfer request waits (``paused`` is set) until ``resume`` is set."""
+        self.faults.append(_Fault("pause", after_create))
+
+    def reverse(self, transfer_id: str, amount: int | None = None) -> dict[str, Any]:
+        """Reverse (part of) a transfer as Stripe would; returns the updated transfer."""
+        with self.lock:
+            transfer = self._find(transfer_id)
+            assert transfer is not None, transfer_id
+            remaining = transfer["amount"] - transfer["amount_reversed"]
+            amount = remaining if amount is None else amount
+            transfer["amount_reversed"] += amount
+            transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+            self.balance[transfer["currency"]] = self.balance.get(transfer["currency"], 0) + amount
+            return json.loads(json.dumps(transfer))
+
+    @property
+    def created(self) -> int:
+        return len(self.transfers)
+
+    # -- the API -----------------------------------------------------------------------------
+
+    def _find(self, transfer_id: str) -> dict[str, Any] | None:
+        return next((t for t in self.transfers if t["id"] == transfer_id), None)
+
+    def create_transfer(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Stripe's transfer creation once the endpoint executes (the answer is then stored)."""
+        amount, currency = int(params["amount"]), params["currency"]
+        destination = params["destination"]
+        state = self.accounts.get(destination)
+        if state == "invalid":
+            return 400, _error(
+                "invalid_request_error",
+                "account_invalid",
+                f"No such destination: '{destination}'",
+                param="destination",
+            )
+        if state == "restricted":
+            return 400, _error(
+                "invalid_request_error",
+                "insufficient_capabilities_for_transfer",
+                "Your destination account needs to have at least one of the following "
+                "capabilities enabled: transfers, crypto_transfers, legacy_payments",
+                param="destination",
+            )
+        if self.balance.get(currency, 0) < amount:
+            return 400, _error(
+                "invalid_request_error",
+                "balance_insufficient",
+                "You have insufficient available funds in your Stripe account.",
+            )
+        self.balance[currency] -= amount
+        transfer = {
+            "id": "tr_" + secrets.token_hex(12),
+            "object": "transfer",
+            "amount": amount,
+            "amount_reversed": 0,
+            "currency": currency,
+            "destination": destination,
+            "transfer_group": params.get("transfer_group"),
+            "metadata": params.get("metadata", {}),
+            "reversed": False,
+            "created": int(time.time()),
+            "livemode": False,
+        }
+        self.transfers.append(transfer)
+        return 200, transfer
+
+
+def _error(type_: str, code: str | None, message: str, param: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": type_, "message": message}
+    if code:
+        error["code"] = code
+    if param:
+        error["param"] = param
+    return {"error": error}
+
+
+def parse_form(body: str) -> dict[str, Any]:
+    """``a=1&metadata[k]=v`` -> ``{"a": "1", "metadata": {"k": "v"}}`` (Stripe's encoding)."""
+    params: dict[str, Any] = {}
+    for key, value in parse_qsl(body, keep_blank_values=True):
+        if "[" in key and key.endswith("]"):
+            outer, inner = key[:-1].split("[", 1)
+            params.setdefault(outer, {})[inner] = value
+        else:
+            params[key] = value
+    return params
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, payload: dict[str, Any], replayed: bool = False) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Request-Id", "req_" + secrets.token_hex(6))
+        if replayed:
+            self.send_header("Idempotent-Replayed", "true")
+        if status >= 500:
+            # Stripe's idempotency layer would replay it: the client need not retry.
+            self.send_header("Stripe-Should-Retry", "false")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _authorised(self) -> bool:
+        scheme, _, key = self.headers.get("Authorization", "").partition(" ")
+        if scheme == "Bearer" and key.startswith(self.server.fake.api_key_prefix):
+            return True
+        self._send(
+            401,
+            _error("invalid_request_error", None, f"Invalid API Key provided: {key[:12]}"),
+        )
+        return False
+
+    def do_GET(self) -> None:
+        fake = self.server.fake
+        url = urlsplit(self.path)
+        fake.requests.append(("GET", url.path, None))
+        if not self._authorised():
+            return
+        query = dict(parse_qsl(url.query))
+        if url.path == "/v1/transfers":
+            with fake.lock:
+                found = [
+                    t
+                    for t in reversed(fake.transfers)
+                    if "transfer_group" not in query
+                    or t["transfer_group"] == query["transfer_group"]
+                ]
+            if "starting_after" in query:
+                ids = [t["id"] for t in found]
+                if query["starting_after"] in ids:
+                    found = found[ids.index(query["starting_after"]) + 1 :]
+            limit = int(query.get("limit", 10))
+            self._send(
+                200,
+                {
+                    "object": "list",
+                    "url": "/v1/transfers",
+                    "has_more": len(found) > limit,
+                    "data": found[:limit],
+                },
+            )
+            return
+        if url.path.startswith("/v1/transfers/"):
+            transfer = fake._find(url.path.rsplit("/", 1)[1])
+            if transfer is None:
+                self._send(
+                    404,
+                    _error(
+                        "invalid_request_error",
+                        "resource_missing",
+                        f"No such transfer: '{url.path.rsplit('/', 1)[1]}'",
+                        param="id",
+                    ),
+                )
+                return
+            self._send(200, transfer)
+            return
+        self._send(
+            404, _error("invalid_request_error", None, f"Unrecognized request URL {url.path}")
+        )
+
+    def do_POST(self) -> None:
+        fake = self.server.fake
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode()
+        key = self.headers.get("Idempotency-Key")
+        fake.requests.append(("POST", self.path, key))
+        if not self._authorised():
+            return
+        if self.path != "/v1/transfers":
+            self._send(
+                404, _error("invalid_request_error", None, f"Unrecognized request URL {self.path}")
+            )
+            return
+        params = parse_form(body)
+        missing = [p for p in ("amount", "currency", "destination") if not params.get(p)]
+        if missing:  # validation: nothing is stored for the key
+            self._send(
+                400,
+                _error(
+                    "invalid_request_error",
+                    "parameter_missing",
+                    f"Missing required param: {missing[0]}.",
+                    param=missing[0],
+                ),
+            )
+            return
+        if not params["amount"].isdigit() or int(params["amount"]) <= 0:
+            self._send(
+                400,
+                _error(
+                    "invalid_request_error",
+                    "parameter_invalid_integer",
+                    "Invalid positive integer",
+                    param="amount",
+                ),
+            )
+            return
+        with fake.lock:
+            if key and key in fake.idempotent:
+                stored_params, status, payload = fake.idempotent[key]
+                if stored_params != params:
+                    answer: tuple[int, dict[str, Any], bool] | None = (
+                        400,
+                        _error(
+                            "idempotency_error",
+                            None,
+                            "Keys for idempotent requests can only be used with the same "
+                            "parameters they were first used with. Try using a key other than "
+                            f"'{key}' if you meant to execute a different request.",
+                        ),
+                        False,
+                    )
+                else:
+                    answer = (status, payload, True)
+            else:
+                answer = None
+            fault = fake.faults.pop(0) if answer is None and fake.faults else None
+            server_error = (500, _error("api_error", None, "An unknown error occurred"), False)
+            before = fault is not None and not fault.after_create
+            if answer is None and before and fault.kind == "500":
+                answer = server_error  # the endpoint began, failed, and that answer is stored
+                if key:
+                    fake.idempotent[key] = (params, *answer[:2])
+            elif answer is None and not before:
+                status, payload = fake.create_transfer(params)
+                answer = (status, payload, False)
+                if fault is not None and fault.kind == "500":
+                    answer = server_error  # made, but Stripe answered 500 all the same
+                if key:
+                    fake.idempotent[key] = (params, *answer[:2])
+        if fault is not None and fault.kind == "pause":
+            fake.paused.set()
+            fake.resume.wait()
+        if fault is not None and fault.kind in ("drop", "pause"):
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(2)
+            return
+        assert answer is not None
+        self._send(answer[0], answer[1], replayed=answer[2])
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeStripe
+
+
+class StripeServer:
+    """``with StripeServer() as stripe_server: ... stripe_server.url ...``"""
+
+    def __init__(self) -> None:
+        self.fake = FakeStripe()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.fake = self.fake
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self) -> StripeServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.fake.resume.set()
+        self._server.shutdown()
+        self._server.server_close()
