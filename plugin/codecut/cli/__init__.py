@@ -16,6 +16,7 @@ from .demo import demo_command
 from .events import events_group
 from .export import export_group
 from .payouts import payouts_group
+from .portal import portal_group
 
 COMMANDS: list[click.Command] = [
     db_group,
@@ -28,6 +29,7 @@ COMMANDS: list[click.Command] = [
     commissions_group,
     payouts_group,
     apikey_group,
+    portal_group,
     demo_command,
 ]
 

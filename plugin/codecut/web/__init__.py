@@ -23,10 +23,12 @@ def health():  # type: ignore[no-untyped-def]
 def blueprints() -> list[Blueprint]:
     """Every Codecut blueprint. Each module calls ``register_blueprint_errors`` on its own."""
     from .api import api
+    from .links import links
+    from .portal import portal
     from .stripe_webhooks import stripe_webhooks
     from .webhooks import webhooks
 
-    return [core, webhooks, stripe_webhooks, api]
+    return [core, webhooks, stripe_webhooks, api, portal, links]
 
 
 def register_web(app: Flask, prefix: str) -> None:

@@ -1,0 +1,145 @@
+"""What Codecut's pages for people (the portal, share links) share, unlike its JSON endpoints.
+
+Friendly HTML error pages instead of JSON, a strict Content-Security-Policy, no caching of
+personal pages, and numbers and dates in the viewer's own locale (Babel, from Accept-Language).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_currency
+from flask import Blueprint, Response, g, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from ..db import is_transient
+from ..errors import CodecutError
+from ..extension import get_state
+from ..money import to_decimal
+
+log = logging.getLogger("codecut")
+
+#: No inline script or style, nothing from elsewhere: the pages work offline and cannot be made
+#: to load a third party's script. Inline SVG is markup, not script, and is allowed.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def secure_headers(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    # Sign-in links carry their token in the path; never send it on to anyone as a Referer.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    if request.endpoint and not request.endpoint.endswith(".static"):
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    return response
+
+
+# -- locale --------------------------------------------------------------------------------------
+
+
+def viewer_locale() -> Locale:
+    """The first language the browser asks for that Babel knows, else CODECUT_DEFAULT_LOCALE."""
+    cached = g.get("_codecut_locale")
+    if cached is not None:
+        return cached
+    locale = None
+    for tag, _quality in request.accept_languages:
+        if tag == "*":
+            continue
+        try:
+            locale = Locale.parse(tag.replace("_", "-"), sep="-")
+            break
+        except (ValueError, UnknownLocaleError):
+            continue
+    if locale is None:
+        try:
+            locale = Locale.parse(get_state().settings.default_locale)
+        except (ValueError, UnknownLocaleError):
+            locale = Locale("en", "US")
+    g._codecut_locale = locale
+    return locale
+
+
+def money(minor: int, currency: str) -> str:
+    """Minor units in the viewer's locale with the currency's own decimals (JPY 0, KWD 3)."""
+    return format_currency(
+        to_decimal(minor, currency), currency, locale=viewer_locale(), decimal_quantization=False
+    )
+
+
+def day(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return format_date(value, format="medium", locale=viewer_locale())
+
+
+def formatters() -> dict[str, Callable[..., str]]:
+    return {"money": money, "day": day, "viewer_locale": viewer_locale}
+
+
+# -- pages ---------------------------------------------------------------------------------------
+
+
+def message_page(status: int, title: str, text: str, **context: Any) -> tuple[str, int]:
+    """A friendly page for people (never a traceback, never JSON)."""
+    return (
+        render_template("portal/message.html", status=status, title=title, text=text, **context),
+        status,
+    )
+
+
+_HTTP_TITLES = {
+    400: "Something in that request was not right",
+    403: "Not allowed",
+    404: "Page not found",
+    405: "That is not how this page is used",
+    413: "That was too much",
+}
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    status = error.code or 500
+    if status >= 500:
+        return _server_error(error)
+    return message_page(status, _HTTP_TITLES.get(status, "Something went wrong"), "")
+
+
+def _codecut_error(error: CodecutError) -> tuple[str, int]:
+    return message_page(error.status_code, "Something went wrong", error.message)
+
+
+def _database_error(error: SQLAlchemyError) -> tuple[str, int]:
+    if is_transient(error):
+        log.warning("database unavailable: %s", error)
+        return message_page(503, "Busy for a moment", "Please try again in a few seconds.")
+    return _server_error(error)
+
+
+def _server_error(error: BaseException) -> tuple[str, int]:
+    log.exception("unhandled error in a Codecut page", exc_info=error)
+    return message_page(
+        500, "Sorry, something broke", "It has been logged. Please try again a little later."
+    )
+
+
+def register_page_errors(blueprint: Blueprint) -> None:
+    """HTML error pages for this blueprint's views; the app's JSON handlers serve the rest."""
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(CodecutError, _codecut_error)
+    blueprint.register_error_handler(SQLAlchemyError, _database_error)
+    blueprint.register_error_handler(Exception, _server_error)
+    blueprint.after_request(secure_headers)
+    blueprint.context_processor(formatters)

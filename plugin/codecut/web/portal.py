@@ -1,0 +1,366 @@
+"""The influencer portal at ``/portal``: magic-link sign-in and the earnings pages.
+
+Thin views over :mod:`codecut.login_links`, :mod:`codecut.ratelimit` and
+:mod:`codecut.portal_queries`. Who is signed in comes only from the signed session cookie; no
+route takes an influencer id, so nothing in a URL, query or form can point at someone else's data.
+
+Sessions are Flask's signed cookie (the app's ``SECRET_KEY``), HttpOnly, SameSite=Lax, and Secure
+whenever the request came over HTTPS. Every POST carries the session's CSRF token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Iterator
+from functools import wraps
+from typing import Any
+
+from babel.dates import format_date
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from .. import login_links, mailer, portal_queries, ratelimit
+from ..db import transaction
+from ..extension import get_state
+from ..models import Influencer, LedgerEntry, utcnow
+from ..reports import LEDGER_COLUMNS, iter_csv, ledger_query, ledger_row
+from . import charts
+from .links import share_url
+from .pages import day, message_page, money, register_page_errors, viewer_locale
+
+portal = Blueprint(
+    "codecut_portal",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/portal/static",
+)
+register_page_errors(portal)
+
+_ID, _NONCE, _CSRF = "codecut_portal_id", "codecut_portal_nonce", "codecut_csrf"
+DASHBOARD_ORDERS = 10
+_CSV_BATCH = 2000
+
+
+# -- cookies -------------------------------------------------------------------------------------
+
+
+class PortalSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, Secure on HTTPS requests and SameSite=Lax unless configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        return app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
+
+
+@portal.record_once
+def _install_session_interface(state: Any) -> None:
+    # Only Flask's own cookie session is swapped; a host app's custom one is left as it is.
+    if type(state.app.session_interface) is SecureCookieSessionInterface:
+        state.app.session_interface = PortalSessionInterface()
+
+
+# -- CSRF ----------------------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    token = session.get(_CSRF)
+    if not token:
+        token = session[_CSRF] = secrets.token_urlsafe(32)
+    return token
+
+
+@portal.app_template_global("codecut_csrf_token")
+def _csrf_token_global() -> str:
+    return csrf_token()
+
+
+@portal.before_request
+def _check_csrf() -> tuple[str, int] | None:
+    if request.method != "POST":
+        return None
+    sent = request.form.get("csrf_token", "")
+    expected = session.get(_CSRF, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        return message_page(
+            400,
+            "This form has expired",
+            "Please go back, reload the page and try again. (Cookies must be allowed for "
+            "this site.)",
+        )
+    return None
+
+
+# -- who is signed in ----------------------------------------------------------------------------
+
+
+def _secret_key() -> str | bytes:
+    return get_state().settings.secret_key or current_app.secret_key or ""
+
+
+def signed_in(session_db: Session) -> Influencer | None:
+    influencer = login_links.session_influencer(session_db, session.get(_ID), session.get(_NONCE))
+    if influencer is None and session.get(_ID) is not None:
+        session.pop(_ID, None)
+        session.pop(_NONCE, None)
+    return influencer
+
+
+def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``view(db, influencer, ...)`` inside one transaction, or send a stranger to sign in."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if session.get(_ID) is None:
+            return redirect(url_for(".login"))
+        with transaction(get_state().engine) as db:
+            influencer = signed_in(db)
+            if influencer is None:
+                return redirect(url_for(".login", expired=1))
+            return view(db, influencer, *args, **kwargs)
+
+    return wrapper
+
+
+def _client_address() -> str | None:
+    return request.remote_addr
+
+
+# -- sign in -------------------------------------------------------------------------------------
+
+
+@portal.get("/portal/login")
+def login() -> Any:
+    if session.get(_ID) is not None:
+        with transaction(get_state().engine) as db:
+            if signed_in(db) is not None:
+                return redirect(url_for(".dashboard"))
+    note = "Your session has ended. Please sign in again." if request.args.get("expired") else None
+    if request.args.get("out"):
+        note = "You are signed out."
+    return render_template("portal/login.html", note=note, email="")
+
+
+@portal.post("/portal/login")
+def request_link() -> Any:
+    email = request.form.get("email", "").strip()
+    if "@" not in email or len(email) > 254:
+        return render_template(
+            "portal/login.html", error="Please enter your email address.", email=email
+        ), 400
+    state = get_state()
+    with transaction(state.engine) as db:
+        try:
+            ratelimit.hit(
+                db, ratelimit.email_limit(email), ratelimit.address_limit(_client_address())
+            )
+        except ratelimit.RateLimited as error:
+            limited: ratelimit.RateLimited | None = error
+        else:
+            limited = None
+    if limited is not None:
+        return _rate_limited(limited)
+    with transaction(state.engine) as db:
+        influencer = login_links.active_influencer(db, email)
+        if influencer is not None:
+            token = login_links.issue_token(db, influencer, _secret_key())
+            recipient, name = influencer.email, influencer.name
+    if influencer is not None:
+        try:
+            mailer.send_login_link(
+                state.settings,
+                to=recipient,
+                name=name,
+                link=login_links.login_url(state.settings, token),
+            )
+        except mailer.MailError:
+            # Same answer as for an unknown address; the operator sees why in the log.
+            mailer.log.exception("sign-in mail to %s failed", recipient)
+    return render_template("portal/login_sent.html", email=email)
+
+
+def _rate_limited(error: ratelimit.RateLimited) -> Any:
+    minutes = max(1, -(-error.retry_after // 60))
+    body, status = message_page(
+        429,
+        "Please wait a few minutes",
+        f"There have been too many sign-in attempts. Try again in {minutes} minute"
+        f"{'s' if minutes != 1 else ''}. A link already sent to you still works.",
+    )
+    response = current_app.make_response((body, status))
+    response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def _link_refused(error: login_links.LinkError) -> Any:
+    titles = {
+        "expired_link": "This sign-in link has expired",
+        "used_link": "This sign-in link has been used",
+    }
+    return message_page(
+        error.status_code,
+        titles.get(error.code, "This sign-in link does not work"),
+        "Links work once, for a short time. Ask for a new one below.",
+        show_login=True,
+    )
+
+
+@portal.get("/portal/login/<token>")
+def confirm(token: str) -> Any:
+    """Shows a button, never signs in: mail scanners that open links cannot use them up."""
+    state = get_state()
+    try:
+        with transaction(state.engine) as db:
+            influencer = login_links.check_token(
+                db, token, _secret_key(), state.settings.login_token_max_age
+            )
+            name = influencer.name
+    except login_links.LinkError as error:
+        return _link_refused(error)
+    return render_template("portal/confirm.html", name=name, token=token)
+
+
+@portal.post("/portal/login/<token>")
+def sign_in(token: str) -> Any:
+    state = get_state()
+    with transaction(state.engine) as db:
+        try:
+            ratelimit.hit(db, ratelimit.address_limit(_client_address()))
+        except ratelimit.RateLimited as error:
+            limited: ratelimit.RateLimited | None = error
+        else:
+            limited = None
+    if limited is not None:
+        return _rate_limited(limited)
+    try:
+        with transaction(state.engine) as db:
+            signed = login_links.redeem_token(
+                db, token, _secret_key(), state.settings.login_token_max_age
+            )
+    except login_links.LinkError as error:
+        return _link_refused(error)
+    session.clear()  # a fresh session: nothing from before sign-in carries over
+    session.permanent = True
+    session[_ID] = signed.influencer_id
+    session[_NONCE] = signed.session_nonce
+    csrf_token()
+    return redirect(url_for(".dashboard"), 303)
+
+
+@portal.post("/portal/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for(".login", out=1), 303)
+
+
+@portal.post("/portal/logout-everywhere")
+@login_required
+def logout_everywhere(db: Session, influencer: Influencer) -> Any:
+    login_links.log_out_everywhere(db, influencer.id)  # type: ignore[arg-type]
+    session.clear()
+    return redirect(url_for(".login", out=1), 303)
+
+
+# -- the earnings pages --------------------------------------------------------------------------
+
+
+def _month(value: Any) -> str:
+    return format_date(value, format="MMM", locale=viewer_locale())
+
+
+@portal.get("/portal/")
+@login_required
+def dashboard(db: Session, influencer: Influencer) -> Any:
+    state = get_state()
+    influencer_id: int = influencer.id  # type: ignore[assignment]
+    today = utcnow().date()
+    headlines = portal_queries.headline(
+        db, influencer_id, minimum_text=state.settings.payout_minimum
+    )
+    weekly = portal_queries.weekly_earnings(db, influencer_id, today=today)
+    orders = portal_queries.orders_page(db, influencer_id, per_page=DASHBOARD_ORDERS)
+    payouts = portal_queries.payout_history(db, influencer_id)
+    codes = [
+        (line, share_url(state.settings, line))
+        for line in portal_queries.influencer_codes(db, influencer_id)
+    ]
+    charts_by_currency = [
+        (
+            currency,
+            charts.weekly_chart(
+                weeks, currency, money=money, day=day, month=_month, chart_id=f"chart-{currency}"
+            ),
+            weeks,
+        )
+        for currency, weeks in weekly.items()
+    ]
+    return render_template(
+        "portal/dashboard.html",
+        influencer=influencer,
+        headlines=headlines,
+        charts=charts_by_currency,
+        orders=orders,
+        payouts=payouts,
+        codes=codes,
+        today=today,
+    )
+
+
+@portal.get("/portal/orders")
+@login_required
+def orders(db: Session, influencer: Influencer) -> Any:
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and len(page) < 9 else 1
+    result = portal_queries.orders_page(db, influencer.id, page=number)  # type: ignore[arg-type]
+    return render_template("portal/orders.html", influencer=influencer, orders=result)
+
+
+@portal.get("/portal/ledger.csv")
+@login_required
+def ledger_csv(db: Session, influencer: Influencer) -> Any:
+    """The influencer's own ledger, with the same columns as finance's export."""
+    rows = _ledger_records(get_state().engine, influencer.id)  # type: ignore[arg-type]
+    filename = f"earnings-{utcnow().date().isoformat()}.csv"
+    return Response(
+        iter_csv(rows, LEDGER_COLUMNS),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _ledger_records(engine: Engine, influencer_id: int) -> Iterator[dict[str, Any]]:
+    """Ledger rows read in short transactions of a few thousand entries each.
+
+    Short transactions keep a long download from holding SQLite's write lock; the ledger is
+    append-only, so reading it by ascending id in batches misses nothing.
+    """
+    last_id = 0
+    while True:
+        with transaction(engine) as db:
+            batch = [
+                ledger_row(*row)
+                for row in db.execute(
+                    ledger_query(influencer_id=influencer_id)
+                    .where(LedgerEntry.id > last_id)
+                    .limit(_CSV_BATCH)
+                )
+            ]
+        yield from batch
+        if len(batch) < _CSV_BATCH:
+            return
+        last_id = batch[-1]["entry_id"]
