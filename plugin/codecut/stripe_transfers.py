@@ -162,7 +162,8 @@ def find_transfer(client: Any, *, transfer_group: str, payout_id: int) -> str | 
     try:
         page = client.v1.transfers.list({"transfer_group": transfer_group, "limit": 100})
         for transfer in page.auto_paging_iter():
-            if (transfer.metadata or {}).get("payout_id") == str(payout_id):
+            metadata = transfer.to_dict().get("metadata") or {}
+            if metadata.get("payout_id") == str(payout_id):
                 return str(transfer.id)
     except stripe.StripeError as error:
         raise StripeUnavailable(f"could not look transfers up at Stripe: {_text(error)}") from None
