@@ -4,7 +4,6 @@ entries inserted directly (the webhook engine that books them in production is t
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -24,7 +23,6 @@ from codecut.models import LedgerEntry, Order, Payout, utcnow
 STRIPE_KEY = "sk_test_codecut"
 WEBHOOK_SECRET = "whsec_codecut_test"
 DAY = date(2026, 1, 31)
-_order_numbers = itertools.count(1)
 
 
 @pytest.fixture
@@ -145,7 +143,7 @@ def order_entry(
     person = roster.get_influencer(session, email)
     code = roster.issue_code(session, influencer_email=email, campaign_slug=campaign.slug)
     store_currency = roster.get_store(session, "shop.example.com").currency
-    number = next(_order_numbers)
+    number = int(session.scalar(select(func.count()).select_from(Order)) or 0) + 1
     order = Order(
         store_id=campaign.store_id,
         external_id=f"ext-{number}",

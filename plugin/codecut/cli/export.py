@@ -50,9 +50,9 @@ def _write(
     with tempfile.TemporaryFile() as spool:
         count = reports.write_xlsx(rows, columns, spool, sheet)
         spool.seek(0)
-        stdout = click.get_binary_stream("stdout")
-        shutil.copyfileobj(spool, stdout)
-        stdout.flush()
+        sys.stdout.flush()
+        shutil.copyfileobj(spool, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
     return count
 
 

@@ -1,0 +1,124 @@
+"""Ledger and payout exports, CSV and XLSX, read back as finance would read them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+from payout_support import (  # noqa: F401
+    DAY,
+    engine_of,
+    entry,
+    influencer,
+    order_entry,
+    papp,
+    pcli,
+    programme,
+    stripe_server,
+)
+
+from codecut import reports
+from codecut.db import transaction
+
+
+def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    with transaction(engine_of(app)) as s:
+        campaign = programme(s)
+        influencer(s, "anna@example.com", name='=HYPERLINK("http://x")')
+        influencer(s, "ben@example.com", name="Ben")
+        order_entry(s, campaign, "anna@example.com", 6012, base=60120, memo="@SUM(A1)")
+        order_entry(s, campaign, "ben@example.com", 1000, base=10000, memo="-2+3")
+        entry(s, influencer(s, "yuki@example.com"), 7000, "JPY")
+        entry(s, influencer(s, "omar@example.com"), 51234, "KWD")
+    assert pcli("payouts", "run", "--as-of", DAY.isoformat()).exit_code == 0
+
+
+def test_ledger_csv_keeps_columns_and_neutralises(papp, pcli, tmp_path) -> None:  # noqa: F811
+    _seed(papp, pcli)
+    result = pcli("export", "ledger")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == reports.LEDGER_COLUMNS
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    anna = records[0]
+    assert anna["influencer_name"] == '\'=HYPERLINK("http://x")'
+    assert anna["memo"] == "'@SUM(A1)"
+    assert (anna["amount"], anna["base_amount"], anna["order_total"]) == (
+        "60.12",
+        "601.20",
+        "606.20",
+    )
+    assert anna["rate"] == "10%" and anna["payout_id"] == "1" and anna["order_number"] == "#1001"
+    assert records[1]["memo"] == "'-2+3"
+    assert [r["amount"] for r in records[2:]] == ["7000", "51.234"]  # JPY 0, KWD 3 decimals
+
+
+def test_ledger_xlsx_money_is_numeric(papp, pcli, tmp_path) -> None:  # noqa: F811
+    _seed(papp, pcli)
+    path = tmp_path / "ledger.xlsx"
+    result = pcli("export", "ledger", "--format", "xlsx", "-o", str(path))
+    assert result.exit_code == 0, result.stderr
+    sheet = openpyxl.load_workbook(path).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0]) == reports.LEDGER_COLUMNS
+    col = {name: i for i, name in enumerate(reports.LEDGER_COLUMNS)}
+    anna = rows[1]
+    assert anna[col["amount"]] == 60.12 and anna[col["base_amount"]] == 601.2
+    assert anna[col["entry_id"]] == 1
+    assert anna[col["influencer_name"]] == '\'=HYPERLINK("http://x")'
+    assert rows[3][col["amount"]] == 7000 and rows[4][col["amount"]] == 51.234
+    cells = list(sheet.iter_rows(min_row=2))
+    formats = [row[col["amount"]].number_format for row in cells]
+    assert formats == ["#,##0.00", "#,##0.00", "#,##0", "#,##0.000"]
+    assert all(row[col["memo"]].data_type != "f" for row in cells)
+
+
+def test_payouts_export_csv_and_xlsx(papp, pcli, tmp_path) -> None:  # noqa: F811
+    _seed(papp, pcli)
+    assert pcli("payouts", "mark-paid", "1", "--reference", "=cmd|' /C calc'!A0").exit_code == 0
+    result = pcli("export", "payouts", "--batch", "1")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    header = result.stdout.splitlines()[0].split(",")
+    assert header[:14] == [
+        "payout_id", "batch_id", "influencer_email", "influencer_name", "method",
+        "destination", "currency", "amount", "entries", "period_end", "status", "reference",
+        "created_at", "paid_at",
+    ]  # fmt: skip
+    assert [(r["influencer_email"], r["amount"], r["currency"], r["entries"]) for r in rows] == [
+        ("anna@example.com", "60.12", "USD", "1"),
+        ("yuki@example.com", "7000", "JPY", "1"),
+        ("omar@example.com", "51.234", "KWD", "1"),
+    ]
+    first = rows[0]
+    assert first["reference"].startswith("'=cmd") and first["status"] == "paid"
+    assert first["period_end"] == DAY.isoformat() and first["paid_at"]
+    assert first["influencer_name"].startswith("'=")
+    # XLSX on a pipe (not a terminal) is fine, and the same rows come back.
+    piped = pcli("export", "payouts", "--format", "xlsx")
+    assert piped.exit_code == 0 and piped.stdout_bytes[:2] == b"PK"
+    sheet = openpyxl.load_workbook(io.BytesIO(piped.stdout_bytes)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert [v[7] for v in values[1:]] == [60.12, 7000, 51.234]
+    assert pcli("export", "payouts", "--batch", "99").exit_code == 1
+
+
+def test_xlsx_refuses_a_terminal(papp, pcli, monkeypatch) -> None:  # noqa: F811
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    from codecut.cli import export
+
+    try:
+        export._refuse_binary_terminal("xlsx", None)
+    except Exception as error:  # click.UsageError
+        assert "XLSX is binary" in str(error)
+    else:
+        raise AssertionError("expected a refusal")
+    export._refuse_binary_terminal("xlsx", "out.xlsx")
+    export._refuse_binary_terminal("csv", None)
