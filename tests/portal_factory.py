@@ -6,14 +6,25 @@ ledger entries and payouts are rows shaped the way the webhook engine and payout
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from typing import Any
 
+from aiosmtpd.controller import Controller
+from flask import Flask
 from sqlalchemy import insert
 from sqlmodel import Session
 
 from codecut import roster
+from codecut.app import create_app
 from codecut.models import (
     Campaign,
     Code,
@@ -281,3 +292,92 @@ def bulk_orders(
                     }
                 )
         session.execute(insert(LedgerEntry), entries)
+
+
+# -- a real SMTP server and an app that mails through it ----------------------------------------
+
+
+class MailCatcher:
+    """An aiosmtpd handler keeping every message it receives, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        with self._arrived:
+            self.messages.append(message)  # type: ignore[arg-type]
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> EmailMessage:
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self.messages) >= count, timeout):
+                raise AssertionError(f"expected {count} mail(s), got {len(self.messages)}")
+            return self.messages[count - 1]
+
+    def link(self, message: EmailMessage) -> str:
+        body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        found = re.search(r"https?://\S+/portal/login/\S+", body)
+        assert found, body
+        return found.group(0)
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[MailCatcher, int]]:
+    """A real SMTP server on a free loopback port, stopped afterwards."""
+    catcher = MailCatcher()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    controller = Controller(catcher, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield catcher, port
+    finally:
+        controller.stop()
+
+
+def portal_app(database_url: str, instance: str, **config: Any) -> Flask:
+    """The standalone app for ``database_url`` (already migrated) with extra settings."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "CODECUT_DATABASE_URL": database_url,
+            "CODECUT_SECRET_KEY": "test-secret-key",
+            **config,
+        }
+    )
+    app.instance_path = instance
+    return app
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    found = _CSRF.search(html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def sign_in_with_token(client: Any, token: str) -> Any:
+    """Open the link page, press Sign in; returns the POST's response."""
+    page = client.get(f"/portal/login/{token}")
+    assert page.status_code == 200, page.text
+    return client.post(f"/portal/login/{token}", data={"csrf_token": csrf_of(page.text)})
+
+
+def signed_in_client(app: Flask, email: str = "anna@example.com", **client_args: Any) -> Any:
+    """A test client signed in as ``email`` through a real link (the CLI's)."""
+    from codecut import login_links
+    from codecut.extension import get_state
+
+    engine = get_state(app).engine
+    with Session(engine) as session, session.begin():
+        token = login_links.token_for_email(session, email, app.config["CODECUT_SECRET_KEY"])
+    client = app.test_client(**client_args)
+    response = sign_in_with_token(client, token)
+    assert response.status_code == 303, response.text
+    return client

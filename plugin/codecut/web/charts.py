@@ -17,7 +17,7 @@ from ..money import exponent
 from ..portal_queries import Week
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 64, 8, 12, 28
+LEFT, RIGHT, TOP, BOTTOM = 60, 8, 14, 30
 GRID_LINES = 4
 
 
@@ -34,6 +34,7 @@ def weekly_chart(
     currency: str,
     *,
     money: Callable[[int, str], str],
+    tick: Callable[[int, str], str],
     day: Callable[[date], str],
     month: Callable[[date], str],
     chart_id: str = "earnings",
@@ -67,7 +68,7 @@ def weekly_chart(
         parts.append(f'<line class="{css}" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{gy}" y2="{gy}"/>')
         parts.append(
             f'<text class="tick" x="{LEFT - 6}" y="{gy + 4}" text-anchor="end">'
-            f"{escape(money(value, currency))}</text>"
+            f"{escape(tick(value, currency))}</text>"
         )
         value += step
     slot = plot_w / max(1, len(weeks))

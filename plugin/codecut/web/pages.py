@@ -13,7 +13,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_compact_currency, format_currency
 from flask import Blueprint, Response, g, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
@@ -75,6 +75,13 @@ def money(minor: int, currency: str) -> str:
     """Minor units in the viewer's locale with the currency's own decimals (JPY 0, KWD 3)."""
     return format_currency(
         to_decimal(minor, currency), currency, locale=viewer_locale(), decimal_quantization=False
+    )
+
+
+def money_short(minor: int, currency: str) -> str:
+    """A compact amount for chart axes: ``$1.5K``, ``¥20K``."""
+    return format_compact_currency(
+        to_decimal(minor, currency), currency, locale=viewer_locale(), fraction_digits=1
     )
 
 

@@ -39,7 +39,7 @@ from ..models import Influencer, LedgerEntry, utcnow
 from ..reports import LEDGER_COLUMNS, iter_csv, ledger_query, ledger_row
 from . import charts
 from .links import share_url
-from .pages import day, message_page, money, register_page_errors, viewer_locale
+from .pages import day, message_page, money, money_short, register_page_errors, viewer_locale
 
 portal = Blueprint(
     "codecut_portal",
@@ -303,7 +303,13 @@ def dashboard(db: Session, influencer: Influencer) -> Any:
         (
             currency,
             charts.weekly_chart(
-                weeks, currency, money=money, day=day, month=_month, chart_id=f"chart-{currency}"
+                weeks,
+                currency,
+                money=money,
+                tick=money_short,
+                day=day,
+                month=_month,
+                chart_id=f"chart-{currency}",
             ),
             weeks,
         )
