@@ -33,6 +33,7 @@ from urllib.parse import parse_qsl, urlsplit
 class _Fault:
     kind: str  # "500" | "drop" | "pause"
     after_create: bool
+    at: int | None = None  # only the n-th transfer request (1-based), else the next one
 
 
 @dataclass
@@ -73,9 +74,16 @@ class FakeStripe:
         """The next transfer request gets no answer: the connection is closed."""
         self.faults.append(_Fault("drop", after_create))
 
-    def pause_next(self, *, after_create: bool = True) -> None:
-        """The next transfer request waits (``paused`` is set) until ``resume`` is set."""
-        self.faults.append(_Fault("pause", after_create))
+    def pause_next(self, *, after_create: bool = True, at: int | None = None) -> None:
+        """The next (or ``at``-th) transfer request waits (``paused`` is set) until ``resume``
+        is set, then gets no answer: time for a test to kill the client mid-call."""
+        self.faults.append(_Fault("pause", after_create, at))
+
+    def _take_fault(self) -> _Fault | None:
+        posts = sum(1 for method, path, _ in self.requests if method == "POST")
+        if self.faults and self.faults[0].at in (None, posts):
+            return self.faults.pop(0)
+        return None
 
     def reverse(self, transfer_id: str, amount: int | None = None) -> dict[str, Any]:
         """Reverse (part of) a transfer as Stripe would; returns the updated transfer."""
@@ -299,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
                     answer = (status, payload, True)
             else:
                 answer = None
-            fault = fake.faults.pop(0) if answer is None and fake.faults else None
+            fault = fake._take_fault() if answer is None else None
             server_error = (500, _error("api_error", None, "An unknown error occurred"), False)
             before = fault is not None and not fault.after_create
             if answer is None and before and fault.kind == "500":

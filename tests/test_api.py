@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """The finance API: Bearer keys, scopes, and streamed CSV/XLSX downloads."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def _keys(app):  # type: ignore[no-untyped-def]
         }
 
 
-def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]
     with transaction(engine_of(app)) as s:
         entry(s, influencer(s, "anna@example.com"), 6000)
         entry(s, influencer(s, "ben@example.com"), -250, memo="=1+1")
@@ -39,7 +40,7 @@ def _get(app, path, key=None):  # type: ignore[no-untyped-def]
     return app.test_client().get(path, headers=headers)
 
 
-def test_scopes(papp, pcli) -> None:  # noqa: F811
+def test_scopes(papp, pcli) -> None:
     _seed(papp, pcli)
     keys = _keys(papp)
     for path in ("/api/exports/payouts.csv", "/api/exports/ledger.xlsx", "/api/payouts"):
@@ -61,7 +62,7 @@ def test_scopes(papp, pcli) -> None:  # noqa: F811
     ]
 
 
-def test_downloads(papp, pcli) -> None:  # noqa: F811
+def test_downloads(papp, pcli) -> None:
     _seed(papp, pcli)
     key = _keys(papp)["finance"]
     response = _get(papp, "/api/exports/ledger.csv", key)
@@ -80,7 +81,7 @@ def test_downloads(papp, pcli) -> None:  # noqa: F811
     assert values[1][reports.PAYOUT_COLUMNS.index("amount")] == 60.0
 
 
-def test_bad_requests_are_json(papp) -> None:  # noqa: F811
+def test_bad_requests_are_json(papp) -> None:
     key = _keys(papp)["admin"]
     assert _get(papp, "/api/exports/ledger.pdf", key).status_code == 404
     bad_date = _get(papp, "/api/exports/ledger.csv?from=yesterday", key)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """``codecut apikey``: the key is printed once, only its SHA-256 is stored."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from codecut.db import transaction
 from codecut.models import ApiKey, AuditEvent
 
 
-def test_create_prints_the_key_once_and_stores_its_hash(papp, pcli) -> None:  # noqa: F811
+def test_create_prints_the_key_once_and_stores_its_hash(papp, pcli) -> None:
     result = pcli("apikey", "create", "--name", "finance-bot", "--scope", "finance")
     assert result.exit_code == 0, result.stderr
     key = result.stdout.strip()
@@ -32,7 +33,7 @@ def test_create_prints_the_key_once_and_stores_its_hash(papp, pcli) -> None:  # 
         assert apikeys.verify_key(s, key) is None
 
 
-def test_bad_scope_or_name(papp, pcli) -> None:  # noqa: F811
+def test_bad_scope_or_name(papp, pcli) -> None:
     assert pcli("apikey", "create", "--name", "x", "--scope", "owner").exit_code == 2
     assert pcli("apikey", "create", "--name", " ", "--scope", "read").exit_code == 1
     assert pcli("apikey", "revoke", "42").exit_code == 1

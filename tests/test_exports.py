@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """Ledger and payout exports, CSV and XLSX, read back as finance would read them."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from codecut import reports
 from codecut.db import transaction
 
 
-def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]
     with transaction(engine_of(app)) as s:
         campaign = programme(s)
         influencer(s, "anna@example.com", name='=HYPERLINK("http://x")')
@@ -34,7 +35,7 @@ def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     assert pcli("payouts", "run", "--as-of", DAY.isoformat()).exit_code == 0
 
 
-def test_ledger_csv_keeps_columns_and_neutralises(papp, pcli, tmp_path) -> None:  # noqa: F811
+def test_ledger_csv_keeps_columns_and_neutralises(papp, pcli, tmp_path) -> None:
     _seed(papp, pcli)
     result = pcli("export", "ledger")
     assert result.exit_code == 0, result.stderr
@@ -54,7 +55,7 @@ def test_ledger_csv_keeps_columns_and_neutralises(papp, pcli, tmp_path) -> None:
     assert [r["amount"] for r in records[2:]] == ["7000", "51.234"]  # JPY 0, KWD 3 decimals
 
 
-def test_ledger_xlsx_money_is_numeric(papp, pcli, tmp_path) -> None:  # noqa: F811
+def test_ledger_xlsx_money_is_numeric(papp, pcli, tmp_path) -> None:
     _seed(papp, pcli)
     path = tmp_path / "ledger.xlsx"
     result = pcli("export", "ledger", "--format", "xlsx", "-o", str(path))
@@ -74,7 +75,7 @@ def test_ledger_xlsx_money_is_numeric(papp, pcli, tmp_path) -> None:  # noqa: F8
     assert all(row[col["memo"]].data_type != "f" for row in cells)
 
 
-def test_payouts_export_csv_and_xlsx(papp, pcli, tmp_path) -> None:  # noqa: F811
+def test_payouts_export_csv_and_xlsx(papp, pcli, tmp_path) -> None:
     _seed(papp, pcli)
     assert pcli("payouts", "mark-paid", "1", "--reference", "=cmd|' /C calc'!A0").exit_code == 0
     result = pcli("export", "payouts", "--batch", "1")
@@ -104,7 +105,7 @@ def test_payouts_export_csv_and_xlsx(papp, pcli, tmp_path) -> None:  # noqa: F81
     assert pcli("export", "payouts", "--batch", "99").exit_code == 1
 
 
-def test_xlsx_refuses_a_terminal(papp, pcli, monkeypatch) -> None:  # noqa: F811
+def test_xlsx_refuses_a_terminal(papp, pcli, monkeypatch) -> None:
     import sys
 
     class Terminal(io.StringIO):

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """Payout runs over manual payouts: approval, minimum, carry-forward, clawbacks, currencies,
 dry runs, the run lock, mark-paid, cancel, verify -- with figures worked by hand."""
 
@@ -57,7 +58,7 @@ def pcli_json(app, *args):  # type: ignore[no-untyped-def]
     return json.loads(result.stdout)
 
 
-def test_minimum_carry_forward_and_currencies(papp, pcli) -> None:  # noqa: F811
+def test_minimum_carry_forward_and_currencies(papp, pcli) -> None:
     ids = _seed(papp)
     result = pcli("payouts", "run", "--as-of", DAY.isoformat())
     assert result.exit_code == 0, result.stderr
@@ -92,7 +93,7 @@ def test_minimum_carry_forward_and_currencies(papp, pcli) -> None:  # noqa: F811
         assert pcli("payouts", "verify", str(batch)).exit_code == 0
 
 
-def test_clawback_lowers_next_payout(papp, pcli) -> None:  # noqa: F811
+def test_clawback_lowers_next_payout(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         anna = influencer(s, "anna@example.com")
         entry(s, anna, 6000)
@@ -110,7 +111,7 @@ def test_clawback_lowers_next_payout(papp, pcli) -> None:  # noqa: F811
     assert (second.amount, second.entry_count) == (5500, 2)  # 70.00 - 15.00
 
 
-def test_clawback_larger_than_new_earnings_carries_forward(papp, pcli) -> None:  # noqa: F811
+def test_clawback_larger_than_new_earnings_carries_forward(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         anna = influencer(s, "anna@example.com")
         entry(s, anna, -9000)
@@ -123,7 +124,7 @@ def test_clawback_larger_than_new_earnings_carries_forward(papp, pcli) -> None: 
     assert [(p.amount, p.entry_count) for p in payouts_of(papp)] == [(5000, 3)]
 
 
-def test_dry_run_writes_nothing(papp, pcli) -> None:  # noqa: F811
+def test_dry_run_writes_nothing(papp, pcli) -> None:
     _seed(papp)
     before = [(e.id, e.status, e.payout_id) for e in entries_of(papp)]
     later = (DAY + timedelta(days=10)).isoformat()
@@ -143,7 +144,7 @@ def test_dry_run_writes_nothing(papp, pcli) -> None:  # noqa: F811
     assert "nothing was written" in text.stderr
 
 
-def test_method_limits_the_run(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_method_limits_the_run(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("usd", 100_000)
     with transaction(engine_of(papp)) as s:
         entry(s, influencer(s, "anna@example.com", "acct_anna"), 6000)
@@ -155,7 +156,7 @@ def test_method_limits_the_run(papp, pcli, stripe_server) -> None:  # noqa: F811
     assert [(p.method, p.amount, p.status) for p in payouts_of(papp)][1] == ("stripe", 6000, "paid")
 
 
-def test_approve_command(papp, pcli) -> None:  # noqa: F811
+def test_approve_command(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         anna = influencer(s, "anna@example.com")
         entry(s, anna, 100, status="pending", available_on=DAY)
@@ -166,7 +167,7 @@ def test_approve_command(papp, pcli) -> None:  # noqa: F811
     assert pcli("commissions", "approve", "--as-of", "2026-02-30").exit_code != 0
 
 
-def test_bad_input_writes_nothing(papp, pcli, database_url, tmp_path, stripe_server) -> None:  # noqa: F811
+def test_bad_input_writes_nothing(papp, pcli, database_url, tmp_path, stripe_server) -> None:
     from payout_support import cli_for, make_app
 
     _seed(papp)
@@ -188,7 +189,7 @@ def test_bad_input_writes_nothing(papp, pcli, database_url, tmp_path, stripe_ser
     assert {e.status for e in entries_of(papp)} == {"approved", "pending"}
 
 
-def test_mark_paid_and_cancel_rules(papp, pcli) -> None:  # noqa: F811
+def test_mark_paid_and_cancel_rules(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         entry(s, influencer(s, "anna@example.com"), 6000)
         entry(s, influencer(s, "ben@example.com"), 6000)
@@ -213,7 +214,7 @@ def test_mark_paid_and_cancel_rules(papp, pcli) -> None:  # noqa: F811
     assert "payout.mark_paid" in actions and "payout.cancel" in actions
 
 
-def test_verify_detects_a_mismatch(papp, pcli) -> None:  # noqa: F811
+def test_verify_detects_a_mismatch(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         entry(s, influencer(s, "anna@example.com"), 6000)
     assert pcli("payouts", "run", "--as-of", DAY.isoformat()).exit_code == 0
@@ -224,7 +225,7 @@ def test_verify_detects_a_mismatch(papp, pcli) -> None:  # noqa: F811
     assert "60.01 USD but its 1 entries sum to 60.00" in result.stderr
 
 
-def test_concurrent_run_is_refused(papp, pcli) -> None:  # noqa: F811
+def test_concurrent_run_is_refused(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         entry(s, influencer(s, "anna@example.com"), 6000)
         s.add(
@@ -241,7 +242,7 @@ def test_concurrent_run_is_refused(papp, pcli) -> None:  # noqa: F811
     assert count(papp, Payout) == 0 and count(papp, PayoutBatch) == 1
 
 
-def test_expired_lease_is_taken_over_and_finished(papp, pcli) -> None:  # noqa: F811
+def test_expired_lease_is_taken_over_and_finished(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         entry(s, influencer(s, "anna@example.com"), 6000)
         s.add(
@@ -263,7 +264,7 @@ def test_expired_lease_is_taken_over_and_finished(papp, pcli) -> None:  # noqa: 
         assert {b.status for b in s.scalars(select(PayoutBatch))} == {"completed"}
 
 
-def test_adjust_books_an_entry_and_audits_the_operator(papp, pcli) -> None:  # noqa: F811
+def test_adjust_books_an_entry_and_audits_the_operator(papp, pcli) -> None:
     with transaction(engine_of(papp)) as s:
         influencer(s, "anna@example.com")
     result = pcli(
@@ -308,7 +309,7 @@ def test_adjust_books_an_entry_and_audits_the_operator(papp, pcli) -> None:  # n
         max_size=40,
     )
 )
-def test_property_payouts_sum_to_their_entries(papp, rows) -> None:  # noqa: F811
+def test_property_payouts_sum_to_their_entries(papp, rows) -> None:
     engine = engine_of(papp)
     with transaction(engine) as s:
         s.execute(delete(LedgerEntry))

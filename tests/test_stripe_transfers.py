@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """Stripe payouts against the local fake Stripe over real HTTP: transfer parameters, exponents,
 idempotency across crashes, 5xx answers, declines, retry and cancel."""
 
@@ -31,7 +32,7 @@ def _anna(app, amount: int = 6000, currency: str = "USD") -> int:  # type: ignor
         return anna
 
 
-def _run(pcli):  # type: ignore[no-untyped-def]  # noqa: F811
+def _run(pcli):  # type: ignore[no-untyped-def]
     result = pcli("payouts", "run", "--as-of", DAY.isoformat())
     assert result.exit_code == 0, result.stderr
     return result
@@ -48,7 +49,7 @@ def test_exponents_follow_stripe_not_iso() -> None:
     assert stripe_transfers.from_stripe_amount(1500, "ISK") == 15
 
 
-def test_paid_transfer_has_stripes_shape(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_paid_transfer_has_stripes_shape(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("usd", 10_000)
     _anna(papp)
     result = _run(pcli)
@@ -73,7 +74,7 @@ def test_paid_transfer_has_stripes_shape(papp, pcli, stripe_server) -> None:  # 
     assert stripe_server.fake.created == 1
 
 
-def test_jpy_and_kwd_amounts(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_jpy_and_kwd_amounts(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("jpy", 100_000)
     stripe_server.fake.fund("kwd", 100_000)
     with transaction(engine_of(papp)) as s:
@@ -85,7 +86,7 @@ def test_jpy_and_kwd_amounts(papp, pcli, stripe_server) -> None:  # noqa: F811
     assert amounts == [("jpy", 7000), ("kwd", 51234)]
 
 
-def test_dropped_answer_is_retried_with_the_same_key(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_dropped_answer_is_retried_with_the_same_key(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("usd", 10_000)
     stripe_server.fake.drop_next(after_create=True)  # made at Stripe, answer lost
     _anna(papp)
@@ -96,7 +97,7 @@ def test_dropped_answer_is_retried_with_the_same_key(papp, pcli, stripe_server) 
     assert payouts_of(papp)[0].status == "paid"
 
 
-def test_crash_after_the_call_does_not_pay_twice(papp, pcli, stripe_server, monkeypatch) -> None:  # noqa: F811
+def test_crash_after_the_call_does_not_pay_twice(papp, pcli, stripe_server, monkeypatch) -> None:
     stripe_server.fake.fund("usd", 10_000)
     _anna(papp)
     real_finish = payouts._finish_paid
@@ -123,7 +124,7 @@ def test_crash_after_the_call_does_not_pay_twice(papp, pcli, stripe_server, monk
 def test_lost_answer_is_settled_by_lookup_without_retries(
     database_url,
     tmp_path,
-    stripe_server,  # noqa: F811
+    stripe_server,
 ) -> None:
     from payout_support import cli_for
 
@@ -140,7 +141,7 @@ def test_lost_answer_is_settled_by_lookup_without_retries(
 def test_lost_request_is_sent_again_after_the_lookup(
     database_url,
     tmp_path,
-    stripe_server,  # noqa: F811
+    stripe_server,
 ) -> None:
     from payout_support import cli_for
 
@@ -159,7 +160,7 @@ def test_lost_request_is_sent_again_after_the_lookup(
     app.extensions["codecut"].engine.dispose()
 
 
-def test_500_after_the_transfer_was_made_is_settled_by_lookup(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_500_after_the_transfer_was_made_is_settled_by_lookup(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("usd", 10_000)
     stripe_server.fake.fail_next(after_create=True)
     _anna(papp)
@@ -172,7 +173,7 @@ def test_500_after_the_transfer_was_made_is_settled_by_lookup(papp, pcli, stripe
     assert gets == ["/v1/transfers"]
 
 
-def test_500_without_a_transfer_gets_a_new_attempt(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_500_without_a_transfer_gets_a_new_attempt(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("usd", 10_000)
     stripe_server.fake.fail_next(after_create=False)
     _anna(papp)
@@ -186,7 +187,7 @@ def test_500_without_a_transfer_gets_a_new_attempt(papp, pcli, stripe_server) ->
     assert (payout.status, payout.attempt) == ("paid", 2)
 
 
-def test_decline_keeps_entries_until_retry(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_decline_keeps_entries_until_retry(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("usd", 1_000)  # not enough for 60.00
     _anna(papp)
     result = _run(pcli)
@@ -209,7 +210,7 @@ def test_decline_keeps_entries_until_retry(papp, pcli, stripe_server) -> None:  
     assert pcli("payouts", "retry", str(payout.id)).exit_code == 1  # paid, not failed
 
 
-def test_restricted_account_then_cancel(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_restricted_account_then_cancel(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("usd", 10_000)
     stripe_server.fake.mark_account("acct_anna", "restricted")
     _anna(papp)
@@ -227,7 +228,7 @@ def test_restricted_account_then_cancel(papp, pcli, stripe_server) -> None:  # n
     assert stripe_server.fake.created == 1
 
 
-def test_retry_goes_to_the_fixed_account(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_retry_goes_to_the_fixed_account(papp, pcli, stripe_server) -> None:
     from codecut import roster
 
     stripe_server.fake.fund("usd", 10_000)
@@ -241,7 +242,7 @@ def test_retry_goes_to_the_fixed_account(papp, pcli, stripe_server) -> None:  # 
     assert stripe_server.fake.transfers[0]["destination"] == "acct_anna2"
 
 
-def test_wrong_api_key_stops_the_run(database_url, tmp_path, stripe_server) -> None:  # noqa: F811
+def test_wrong_api_key_stops_the_run(database_url, tmp_path, stripe_server) -> None:
     from payout_support import cli_for
 
     app = make_app(database_url, tmp_path, stripe_server.url, CODECUT_STRIPE_API_KEY="rk_bad")
@@ -259,7 +260,7 @@ def test_wrong_api_key_stops_the_run(database_url, tmp_path, stripe_server) -> N
     good.extensions["codecut"].engine.dispose()
 
 
-def test_not_expressible_amount_fails_clearly(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_not_expressible_amount_fails_clearly(papp, pcli, stripe_server) -> None:
     stripe_server.fake.fund("mga", 10**9)
     _anna(papp, amount=600_050, currency="MGA")  # 6000.50 MGA; Stripe's MGA has no decimals
     _run(pcli)
@@ -268,7 +269,7 @@ def test_not_expressible_amount_fails_clearly(papp, pcli, stripe_server) -> None
     assert stripe_server.fake.created == 0
 
 
-def test_fake_stripe_idempotency_rules(stripe_server) -> None:  # noqa: F811
+def test_fake_stripe_idempotency_rules(stripe_server) -> None:
     stripe_server.fake.fund("usd", 10_000)
     client = stripe.StripeClient(
         STRIPE_KEY, base_addresses={"api": stripe_server.url}, max_network_retries=0
@@ -293,7 +294,7 @@ def test_fake_stripe_idempotency_rules(stripe_server) -> None:  # noqa: F811
         ).v1.transfers.list()
 
 
-def test_send_payout_direct_api(papp, stripe_server) -> None:  # noqa: F811
+def test_send_payout_direct_api(papp, stripe_server) -> None:
     """The core function the demo and other callers use, without the CLI."""
     stripe_server.fake.fund("usd", 10_000)
     _anna(papp)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """``POST /webhooks/stripe``: signatures, duplicates, and transfer.reversed booking money back."""
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _event(event_id: str, transfer: dict) -> dict:
     }
 
 
-def _paid_transfer(app, pcli, stripe_server):  # type: ignore[no-untyped-def]  # noqa: F811
+def _paid_transfer(app, pcli, stripe_server):  # type: ignore[no-untyped-def]
     stripe_server.fake.fund("usd", 10_000)
     with transaction(engine_of(app)) as s:
         entry(s, influencer(s, "anna@example.com", "acct_anna"), 6000)
@@ -52,7 +53,7 @@ def _paid_transfer(app, pcli, stripe_server):  # type: ignore[no-untyped-def]  #
     return stripe_server.fake.transfers[0]["id"]
 
 
-def test_reversal_books_the_money_back_once(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_reversal_books_the_money_back_once(papp, pcli, stripe_server) -> None:
     transfer_id = _paid_transfer(papp, pcli, stripe_server)
     reversed_ = stripe_server.fake.reverse(transfer_id, 2000)  # 20.00 taken back
     response = _post(papp, _event("evt_1", reversed_))
@@ -73,7 +74,7 @@ def test_reversal_books_the_money_back_once(papp, pcli, stripe_server) -> None: 
     assert [(p.amount, p.status) for p in payouts_of(papp)][-1] == (6000, "paid")
 
 
-def test_bad_signatures_are_refused(papp, pcli, stripe_server) -> None:  # noqa: F811
+def test_bad_signatures_are_refused(papp, pcli, stripe_server) -> None:
     transfer_id = _paid_transfer(papp, pcli, stripe_server)
     event = _event("evt_9", stripe_server.fake.reverse(transfer_id))
     assert _post(papp, event, secret="whsec_other").status_code == 400
@@ -85,7 +86,7 @@ def test_bad_signatures_are_refused(papp, pcli, stripe_server) -> None:  # noqa:
     assert [e.kind for e in entries_of(papp)] == ["commission"]
 
 
-def test_other_events_are_recorded_and_ignored(papp) -> None:  # noqa: F811
+def test_other_events_are_recorded_and_ignored(papp) -> None:
     event = {"id": "evt_x", "type": "payout.paid", "data": {"object": {"id": "po_1"}}}
     assert _post(papp, event).get_json() == {"status": "ignored"}
     assert _post(papp, event).get_json() == {"status": "duplicate"}
