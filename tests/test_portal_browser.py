@@ -1,0 +1,178 @@
+"""The portal in a real browser (Debian's Chromium through Playwright), on a laptop and a phone.
+
+Request a link, follow it from the mail a real SMTP server caught, press Sign in, check the
+figures against the ledger, download the CSV, sign out. Screenshots go to ``test-artifacts/``.
+Without /usr/bin/chromium these tests skip, unless CODECUT_REQUIRE_BROWSER=1 makes them fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from babel.numbers import format_currency
+from portal_factory import at, order, payout, portal_app, seller, smtp_server
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from codecut.db import transaction
+from codecut.extension import get_state
+from codecut.models import LedgerEntry, Payout, utcnow
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+def _browser_missing(reason: str) -> None:
+    if os.environ.get("CODECUT_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (CODECUT_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        _browser_missing(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _browser_missing("the playwright package is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def served(sqlite_template, tmp_path_factory) -> Iterator[tuple]:  # type: ignore[no-untyped-def,type-arg]
+    """The app on a free loopback port with a real SMTP server, and Anna's programme."""
+    folder = tmp_path_factory.mktemp("browser")
+    database = folder / "codecut.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    with smtp_server() as (catcher, smtp_port):
+        app = portal_app(
+            f"sqlite:///{database}",
+            str(folder / "instance"),
+            CODECUT_PUBLIC_URL=base,
+            CODECUT_MAIL_SERVER="127.0.0.1",
+            CODECUT_MAIL_PORT=smtp_port,
+        )
+        app.config["TESTING"] = False
+        today = utcnow().date()
+        with transaction(get_state(app).engine) as s:
+            anna = seller(s)
+            paid = payout(
+                s,
+                anna,
+                amount=4200,
+                reference="tr_1Browser",
+                created=at(today - timedelta(days=20)),
+            )
+            for n in range(14):
+                order(
+                    s,
+                    anna,
+                    number=f"#{5000 + n}",
+                    base=4000 + 731 * n,
+                    placed=at(today - timedelta(days=5 * n + 1)),
+                    status="pending" if n < 6 else "approved" if n < 11 else "paid",
+                    refunded=2000 if n in (2, 8) else 0,
+                    payout=paid if n >= 11 else None,
+                )
+            other = seller(s, email="ben@example.com", name="Ben Okafor", code="BEN10")
+            order(s, other, number="#9999", base=50000, placed=at(today))
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield app, base, catcher
+        finally:
+            server.shutdown()
+            get_state(app).engine.dispose()
+
+
+def usd(minor: int) -> str:
+    return format_currency(Decimal(minor).scaleb(-2), "USD", locale="en_US")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["laptop", "phone"])
+def test_sign_in_check_figures_download_and_sign_out(browser, served, width, height) -> None:  # type: ignore[no-untyped-def]
+    app, base, catcher = served
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = lambda name: ARTIFACTS / f"portal-{width}-{name}.png"  # noqa: E731
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale="en-US", accept_downloads=True
+    )
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+
+    page.goto(f"{base}/portal/login")
+    page.get_by_label("Email address").fill("anna@example.com")
+    before = len(catcher.messages)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+
+    link = catcher.link(catcher.wait_for(before + 1))
+    assert link.startswith(f"{base}/portal/login/")
+    page.goto(link)
+    page.screenshot(path=shot("1-confirm"))
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/portal/")
+
+    with transaction(get_state(app).engine) as s:
+        entries = s.scalars(select(LedgerEntry).where(LedgerEntry.influencer_id == 1)).all()
+        paid_total = sum(p.amount for p in s.scalars(select(Payout).where(Payout.status == "paid")))
+    expected = {
+        "pending": usd(sum(e.amount for e in entries if e.status == "pending")),
+        "approved": usd(sum(e.amount for e in entries if e.status == "approved")),
+        "paid": usd(paid_total),
+        "reversed": usd(-sum(e.amount for e in entries if e.kind == "reversal")),
+    }
+    for name, text in expected.items():
+        assert page.locator(f'[data-figure="{name}"]').inner_text() == text, name
+    assert page.locator("svg.chart").is_visible()
+    assert page.get_by_text("#5000", exact=True).is_visible()
+    assert page.get_by_text("tr_1Browser").is_visible()
+    assert page.get_by_text("#9999").count() == 0  # Ben's order is not here
+    page.screenshot(path=shot("2-dashboard"), full_page=True)
+    page.screenshot(path=shot("3-first-screen"))
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download all entries (CSV)").click()
+    download = download_info.value
+    target = ARTIFACTS / f"portal-{width}-ledger.csv"
+    download.save_as(target)
+    with open(target, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted(int(r["entry_id"]) for r in rows) == sorted(e.id for e in entries)
+
+    page.get_by_role("link", name="Orders", exact=True).click()
+    page.wait_for_url(f"{base}/portal/orders")
+    page.screenshot(path=shot("4-orders"), full_page=True)
+
+    page.get_by_role("button", name="Sign out", exact=True).click()
+    page.get_by_text("You are signed out.").wait_for()
+    page.goto(f"{base}/portal/")
+    assert page.url.startswith(f"{base}/portal/login")
+    assert problems == []
+    context.close()
