@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:12:59.973401
+Create Date: 2026-11-23 04:25:30.448560
 
 """
 from typing import Sequence, Union
@@ -258,8 +258,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('store_id', 'dedupe_key', name=op.f('uq_codecut_ledger_entry_store_id_dedupe_key'))
     )
     with op.batch_alter_table('codecut_ledger_entry', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_created_at'), ['influencer_id', 'created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_status_kind'), ['influencer_id', 'status', 'kind'], unique=False)
+        batch_op.create_index('ix_codecut_ledger_entry_influencer_status', ['influencer_id', 'status', 'kind', 'currency', 'amount', 'available_on', 'payout_id'], unique=False)
+        batch_op.create_index('ix_codecut_ledger_entry_influencer_time', ['influencer_id', 'created_at', 'currency', 'status', 'amount'], unique=False)
         batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_order_id'), ['order_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_payout_id'), ['payout_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_codecut_ledger_entry_status_available_on'), ['status', 'available_on'], unique=False)
@@ -273,8 +273,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_status_available_on'))
         batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_payout_id'))
         batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_order_id'))
-        batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_status_kind'))
-        batch_op.drop_index(batch_op.f('ix_codecut_ledger_entry_influencer_id_created_at'))
+        batch_op.drop_index('ix_codecut_ledger_entry_influencer_time')
+        batch_op.drop_index('ix_codecut_ledger_entry_influencer_status')
 
     op.drop_table('codecut_ledger_entry')
     with op.batch_alter_table('codecut_order', schema=None) as batch_op:

@@ -1,11 +1,16 @@
 """What an influencer's earnings page shows, as a few indexed queries scoped to one influencer.
 
 Every function takes the signed-in influencer's id and filters on it first: no portal query
-can reach another influencer's rows, whatever a URL says. The queries walk the
-``(influencer_id, ...)`` indexes, so an influencer with 50,000 orders is answered in milliseconds:
-sums are one grouped pass over the ledger index (covering: ``influencer_id, currency, status,
-kind, available_on, amount``), the weekly chart reads only the last 26 weeks of entries, and an
-orders page reads one page of the ``(influencer_id, placed_at)`` index and that page's entries.
+can reach another influencer's rows, whatever a URL says. The queries are index range scans
+on ``(influencer_id, ...)``, so an influencer with 50,000 orders is answered in milliseconds:
+
+* headline sums read only the unpaid entries and the reversals, from a covering index
+  ``(influencer_id, status, kind, currency, amount, available_on, payout_id)``; paid to date is
+  the sum of the influencer's completed payouts, so years of paid commissions cost nothing;
+* the weekly chart reads the last 26 weeks from the covering ``(influencer_id, created_at,
+  currency, status, amount)`` index;
+* an orders page reads one page of the ``(influencer_id, placed_at)`` index and that page's
+  entries by ``order_id``.
 """
 
 from __future__ import annotations
@@ -174,7 +179,9 @@ def weekly_earnings(
 def _utc_day(session: Session, column: Any) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return cast(func.timezone("UTC", column), Date)
-    return func.date(column)  # SQLite stores UTC text
+    # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS.ffffff" text: the day is its first ten characters,
+    # which is twice as fast as date() over thousands of rows.
+    return func.substr(column, 1, 10)
 
 
 # -- orders --------------------------------------------------------------------------------------
@@ -200,26 +207,46 @@ class OrdersPage:
     lines: list[OrderLine]
     page: int
     pages: int
-    total: int
+    total: int  # exact when counted; else the orders seen, which tells whether there are more
+
+    @property
+    def has_more(self) -> bool:
+        return self.page < self.pages
 
 
 def orders_page(
-    session: Session, influencer_id: int, *, page: int = 1, per_page: int = ORDERS_PER_PAGE
+    session: Session,
+    influencer_id: int,
+    *,
+    page: int = 1,
+    per_page: int = ORDERS_PER_PAGE,
+    count: bool = True,
 ) -> OrdersPage:
-    """One page of the influencer's orders, newest first (LIMIT/OFFSET on the placed_at index)."""
-    total = session.scalar(
-        select(func.count()).select_from(Order).where(Order.influencer_id == influencer_id)
-    )
-    total = int(total or 0)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
+    """One page of the influencer's orders, newest first (LIMIT/OFFSET on the placed_at index).
+
+    ``count=False`` skips counting every order (a walk over the whole index): the dashboard only
+    needs to know whether there are more than it shows, so it reads one extra row instead.
+    """
+    if count:
+        total = int(
+            session.scalar(
+                select(func.count()).select_from(Order).where(Order.influencer_id == influencer_id)
+            )
+            or 0
+        )
+        pages = max(1, -(-total // per_page))
+        page = min(max(1, page), pages)
     orders = session.scalars(
         select(Order)
         .where(Order.influencer_id == influencer_id)
         .order_by(Order.placed_at.desc(), Order.id.desc())
-        .limit(per_page)
+        .limit(per_page if count else per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
+    if not count:
+        total = (page - 1) * per_page + len(orders)  # a lower bound: "more than per_page"
+        pages = page + (len(orders) > per_page)
+        orders = orders[:per_page]
     entries: dict[int, list[LedgerEntry]] = defaultdict(list)
     if orders:
         for entry in session.scalars(

@@ -57,9 +57,28 @@ class LedgerEntry(SQLModel, table=True):
     __tablename__ = "codecut_ledger_entry"
     __table_args__ = (
         UniqueConstraint("store_id", "dedupe_key"),
-        Index(None, "influencer_id", "created_at"),
-        # The portal's headline figures: one influencer's unpaid entries, and their reversals.
-        Index(None, "influencer_id", "status", "kind"),
+        # One influencer's entries by time; it also carries what the portal's weekly chart sums,
+        # so that query never visits the table.
+        Index(
+            "ix_codecut_ledger_entry_influencer_time",
+            "influencer_id",
+            "created_at",
+            "currency",
+            "status",
+            "amount",
+        ),
+        # The portal's headline figures (one influencer's unpaid entries, and their reversals),
+        # covering, so they are read from the index alone.
+        Index(
+            "ix_codecut_ledger_entry_influencer_status",
+            "influencer_id",
+            "status",
+            "kind",
+            "currency",
+            "amount",
+            "available_on",
+            "payout_id",
+        ),
         Index(None, "status", "available_on"),
         Index(None, "order_id"),
         Index(None, "payout_id"),

@@ -72,10 +72,21 @@ def viewer_locale() -> Locale:
 
 
 def money(minor: int, currency: str) -> str:
-    """Minor units in the viewer's locale with the currency's own decimals (JPY 0, KWD 3)."""
-    return format_currency(
-        to_decimal(minor, currency), currency, locale=viewer_locale(), decimal_quantization=False
-    )
+    """Minor units in the viewer's locale with the currency's own decimals (JPY 0, KWD 3).
+
+    Remembered for the request: a page shows the same amounts in several places (the chart and
+    its table), and Babel's formatting is the costliest thing in rendering.
+    """
+    seen = g.setdefault("_codecut_money", {})
+    key = (minor, currency)
+    if key not in seen:
+        seen[key] = format_currency(
+            to_decimal(minor, currency),
+            currency,
+            locale=viewer_locale(),
+            decimal_quantization=False,
+        )
+    return seen[key]
 
 
 def money_short(minor: int, currency: str) -> str:

@@ -293,7 +293,7 @@ def dashboard(db: Session, influencer: Influencer) -> Any:
         db, influencer_id, minimum_text=state.settings.payout_minimum
     )
     weekly = portal_queries.weekly_earnings(db, influencer_id, today=today)
-    orders = portal_queries.orders_page(db, influencer_id, per_page=DASHBOARD_ORDERS)
+    orders = portal_queries.orders_page(db, influencer_id, per_page=DASHBOARD_ORDERS, count=False)
     payouts = portal_queries.payout_history(db, influencer_id)
     codes = [
         (line, share_url(state.settings, line))
