@@ -48,7 +48,7 @@ def order(
 def book(engine, *events, now: datetime | None = None) -> list[Result]:  # type: ignore[no-untyped-def]
     with transaction(engine) as session:
         store = roster.get_store(session, SHOP)
-        posting = Posting(session, store, hold_days=30, now=now)
+        posting = Posting(session.connection(), store.id, store.currency, hold_days=30, now=now)
         results = [posting.apply(event) for event in events]
         posting.settle()
     return results
@@ -111,9 +111,10 @@ def test_the_influencer_override_beats_the_campaign_and_flat_rules_ignore_the_ba
     assert amounts(engine) == {"commission:1": 126}  # 12.5% of 10.04 = 1.255 -> 1.26
     with transaction(engine) as session:
         store = roster.get_store(session, "flat.myshopify.com")
-        posting = Posting(session, store, hold_days=30)
+        posting = Posting(session.connection(), store.id, store.currency, hold_days=30)
         posting.apply(order("9", base=123456, codes=("flat7",)))
         posting.apply(RefundEvent("r9", "9", goods=30864))  # a quarter of the goods
+        posting.settle()
     assert amounts(engine)["commission:9"] == 700
     assert amounts(engine)["refund:r9"] == -175
 

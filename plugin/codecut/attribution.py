@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import Session
+from sqlalchemy import Connection, bindparam, select
 
 from . import codes as codegen
 from .models import Campaign, Code, Influencer
@@ -20,11 +19,21 @@ from .money import apply_rate
 
 @dataclass(frozen=True)
 class Attribution:
-    """Whose order it is, and under which rule it earns."""
+    """Whose order it is, and under which rule it earns: the columns booking needs, no more."""
 
-    code: Code
-    influencer: Influencer
-    campaign: Campaign
+    code_id: int
+    code: str
+    code_active: bool
+    influencer_id: int
+    influencer_email: str
+    influencer_status: str
+    influencer_rate_bps: int | None
+    campaign_id: int
+    campaign_rate_bps: int | None
+    campaign_flat: int | None
+    hold_days: int | None
+    starts_on: date | None
+    ends_on: date | None
     typed: str  # the code as the customer entered it, kept for audit
 
 
@@ -42,30 +51,63 @@ class Rule:
         return self.flat or 0
 
 
-def attribute(session: Session, store_id: int, typed_codes: tuple[str, ...]) -> Attribution | None:
+_CODES = Code.__table__  # type: ignore[attr-defined]
+_INFLUENCERS = Influencer.__table__  # type: ignore[attr-defined]
+_CAMPAIGNS = Campaign.__table__  # type: ignore[attr-defined]
+_QUERY = select(
+    _CODES.c.id,
+    _CODES.c.code,
+    _CODES.c.active,
+    _INFLUENCERS.c.id,
+    _INFLUENCERS.c.email,
+    _INFLUENCERS.c.status,
+    _INFLUENCERS.c.commission_rate_bps,
+    _CAMPAIGNS.c.id,
+    _CAMPAIGNS.c.commission_rate_bps,
+    _CAMPAIGNS.c.commission_flat,
+    _CAMPAIGNS.c.hold_days,
+    _CAMPAIGNS.c.starts_on,
+    _CAMPAIGNS.c.ends_on,
+).select_from(
+    _CODES.join(_INFLUENCERS, _INFLUENCERS.c.id == _CODES.c.influencer_id).join(
+        _CAMPAIGNS, _CAMPAIGNS.c.id == _CODES.c.campaign_id
+    )
+)
+#: Built once: the hot path runs it for every order that carries a code.
+_BY_CODES = _QUERY.where(
+    _CODES.c.store_id == bindparam("store_id"),
+    _CODES.c.code.in_(bindparam("codes", expanding=True)),
+)
+_BY_ID = _QUERY.where(_CODES.c.id == bindparam("code_id"))
+
+
+def attribute(
+    connection: Connection, store_id: int, typed_codes: tuple[str, ...]
+) -> Attribution | None:
     """The first code in ``typed_codes`` that the store issued, with its influencer and campaign."""
     wanted = [(typed, codegen.normalize(typed)) for typed in typed_codes if typed and typed.strip()]
     if not wanted:
         return None
-    rows = session.execute(
-        select(Code, Influencer, Campaign)
-        .join(Influencer, Influencer.id == Code.influencer_id)
-        .join(Campaign, Campaign.id == Code.campaign_id)
-        .where(Code.store_id == store_id, Code.code.in_({n for _, n in wanted}))
+    rows = connection.execute(
+        _BY_CODES, {"store_id": store_id, "codes": [n for _, n in wanted]}
     ).all()
-    found = {code.code: (code, influencer, campaign) for code, influencer, campaign in rows}
+    found = {row[1]: row for row in rows}
     for typed, normalized in wanted:
         if normalized in found:
-            code, influencer, campaign = found[normalized]
-            return Attribution(code=code, influencer=influencer, campaign=campaign, typed=typed)
+            return Attribution(*found[normalized], typed=typed)
     return None
 
 
-def rule_for(influencer: Influencer, campaign: Campaign) -> Rule:
+def attribution_of(connection: Connection, code_id: int, typed: str) -> Attribution:
+    """The attribution an order recorded, read again (its influencer's status may have changed)."""
+    return Attribution(*connection.execute(_BY_ID, {"code_id": code_id}).one(), typed=typed)
+
+
+def rule_for(attribution: Attribution) -> Rule:
     """The influencer's override percentage, else the campaign's percentage or flat amount."""
-    if influencer.commission_rate_bps is not None:
-        return Rule(rate_bps=influencer.commission_rate_bps, flat=None)
-    return Rule(rate_bps=campaign.commission_rate_bps, flat=campaign.commission_flat)
+    if attribution.influencer_rate_bps is not None:
+        return Rule(rate_bps=attribution.influencer_rate_bps, flat=None)
+    return Rule(rate_bps=attribution.campaign_rate_bps, flat=attribution.campaign_flat)
 
 
 def no_earning_reason(
@@ -82,18 +124,17 @@ def no_earning_reason(
     ``influencer_paused`` / ``influencer_terminated``, ``outside_campaign`` (placed before the
     campaign starts or after it ends).
     """
-    influencer, campaign = attribution.influencer, attribution.campaign
+    a = attribution
     if test:
         return "test_order"
-    if buyer_email and buyer_email.strip().lower() == influencer.email.lower():
+    if buyer_email and buyer_email.strip().lower() == a.influencer_email.lower():
         return "self_referral"
-    if not attribution.code.active:
+    if not a.code_active:
         return "code_inactive"
-    if influencer.status != "active":
-        return f"influencer_{influencer.status}"
+    if a.influencer_status != "active":
+        return f"influencer_{a.influencer_status}"
     if placed_on is not None and (
-        (campaign.starts_on and placed_on < campaign.starts_on)
-        or (campaign.ends_on and placed_on > campaign.ends_on)
+        (a.starts_on and placed_on < a.starts_on) or (a.ends_on and placed_on > a.ends_on)
     ):
         return "outside_campaign"
     return None

@@ -18,15 +18,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, bindparam, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session
 
-from .attribution import Attribution, attribute, no_earning_reason, rule_for
-from .models import Campaign, Code, Influencer, LedgerEntry, Order, Store, utcnow
+from .attribution import Attribution, attribute, attribution_of, no_earning_reason, rule_for
+from .models import LedgerEntry, Order, utcnow
 from .money import divide_half_up
 from .storefronts.base import CancelEvent, Event, OrderEvent, RefundEvent
 
@@ -84,12 +83,65 @@ class Result:
 
 
 @dataclass
+class _Entry:
+    """The columns of a ledger entry that booking reads back."""
+
+    id: int
+    kind: str
+    status: str
+    amount: int
+    base_amount: int | None
+    rate_bps: int | None
+    available_on: date
+    dedupe_key: str | None
+    reason: str | None
+
+
+@dataclass
+class _Order:
+    """The columns of an order that booking reads and changes."""
+
+    id: int
+    external_id: str
+    influencer_id: int
+    campaign_id: int
+    code_id: int
+    code_as_entered: str
+    base_amount: int
+    order_total: int
+    shipping_amount: int
+    test: bool
+    cancelled_at: datetime | None
+    paid_at: datetime | None
+    placed_at: datetime | None
+    source_updated_at: str | None
+
+
+# The hot path's statements are built once, on table columns with bound parameters: building a
+# SQLAlchemy statement per request costs more than running it.
+_ORDERS = Order.__table__  # type: ignore[attr-defined]
+_ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]
+_SELECT_ORDER = (
+    select(*(_ORDERS.c[name] for name in _Order.__dataclass_fields__))
+    .where(_ORDERS.c.store_id == bindparam("store_id"))
+    .where(_ORDERS.c.external_id == bindparam("external_id"))
+    .with_for_update()
+)
+_SELECT_ENTRIES = (
+    select(*(_ENTRIES.c[name] for name in _Entry.__dataclass_fields__))
+    .where(_ENTRIES.c.order_id == bindparam("order_id"))
+    .order_by(_ENTRIES.c.id)
+)
+
+
+@dataclass
 class _OrderState:
-    order: Order
-    entries: list[LedgerEntry] = field(default_factory=list)
+    order: _Order
+    entries: list[_Entry] = field(default_factory=list)
+    changes: dict[str, Any] = field(default_factory=dict)  # written once, in settle()
 
     @property
-    def commission(self) -> LedgerEntry | None:
+    def commission(self) -> _Entry | None:
         return next((e for e in self.entries if e.kind == "commission"), None)
 
     def has(self, dedupe_key: str) -> bool:
@@ -101,25 +153,38 @@ class _OrderState:
     def refunded(self, reason: str) -> int:
         return sum(e.base_amount or 0 for e in self.entries if e.reason == reason)
 
+    def change(self, name: str, value: Any) -> None:
+        setattr(self.order, name, value)
+        self.changes[name] = value
+
 
 class Posting:
     """One transaction's bookings for one store. Call :meth:`apply` per event, then :meth:`settle`.
 
-    ``booked`` lists the orders whose commission this transaction booked (their waiting refunds
-    can now be applied); ``unattributed`` the order ids found to carry no code of ours.
+    It works through SQLAlchemy Core on the caller's connection (the hot path of every webhook:
+    a handful of cached statements, no ORM objects). ``booked`` lists the orders whose commission
+    this transaction booked (their waiting refunds can now be applied); ``unattributed`` the order
+    ids found to carry no code of ours.
     """
 
     def __init__(
-        self, session: Session, store: Store, *, hold_days: int, now: datetime | None = None
+        self,
+        connection: Connection,
+        store_id: int,
+        currency: str,
+        *,
+        hold_days: int,
+        now: datetime | None = None,
     ) -> None:
-        self.session = session
-        self.store = store
+        self.connection = connection
+        self.store_id = store_id
+        self.currency = currency
         self.hold_days = hold_days
         self.now = now or utcnow()
         self.booked: list[str] = []
         self.unattributed: list[str] = []
         self._states: dict[str, _OrderState | None] = {}
-        self._dialect = session.get_bind().dialect.name
+        self._dialect = connection.dialect.name
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -143,7 +208,7 @@ class Posting:
         state = self._state(event.order_id)
         attribution: Attribution | None = None
         if state is None:
-            attribution = attribute(self.session, self.store.id, event.codes)  # type: ignore[arg-type]
+            attribution = attribute(self.connection, self.store_id, event.codes)
             if attribution is None:
                 self.unattributed.append(event.order_id)
                 return Result(IGNORED, "the order uses no code of ours")
@@ -153,7 +218,7 @@ class Posting:
             applied = _is_newer(event.updated_at, state.order.source_updated_at)
             results = [Result(PROCESSED, "order updated")] if applied else []
             if applied:
-                self._update_order(state.order, event)
+                self._update_order(state, event)
         if applied and event.paid and state.commission is None:
             results.append(self._book_commission(state, event, attribution))
         for refund in event.refunds:
@@ -169,26 +234,35 @@ class Posting:
         return Result(PROCESSED, "; ".join(r.reason for r in results if r.reason))
 
     def settle(self) -> None:
-        """Book the reversal of whatever is left on every cancelled order touched here.
+        """Reverse what is left on every cancelled order touched here, and write order changes.
 
         Runs after all of a delivery's refunds (and any waiting ones) are applied, so a
         cancellation always takes back what the refunds did not, whatever the arrival order.
         """
         for state in self._states.values():
-            if state is None or state.order.cancelled_at is None:
+            if state is None:
                 continue
             commission = state.commission
             key = f"cancel:{state.order.external_id}"
-            if commission is None or commission.status == "void" or state.has(key):
-                continue
-            left = commission.amount - state.reversed_so_far()
-            if left > 0:
-                self._insert_entry(
-                    state,
-                    self._reversal_values(
-                        state, commission, -left, None, CANCELLATION, key, "order cancelled"
-                    ),
+            if (
+                state.order.cancelled_at is not None
+                and commission is not None
+                and commission.status != "void"
+                and not state.has(key)
+            ):
+                left = commission.amount - state.reversed_so_far()
+                if left > 0:
+                    self._insert_entry(
+                        state,
+                        self._reversal_values(
+                            state, commission, -left, None, CANCELLATION, key, "order cancelled"
+                        ),
+                    )
+            if state.changes:
+                self.connection.execute(
+                    update(_ORDERS).where(_ORDERS.c.id == state.order.id).values(**state.changes)
                 )
+                state.changes.clear()
 
     # -- orders ----------------------------------------------------------------------------------
 
@@ -197,17 +271,14 @@ class Posting:
         if external_id in self._states:
             return self._states[external_id]
         self._lock(external_id)
-        order = self.session.scalars(
-            select(Order)
-            .where(Order.store_id == self.store.id, Order.external_id == external_id)
-            .with_for_update()
+        row = self.connection.execute(
+            _SELECT_ORDER, {"store_id": self.store_id, "external_id": external_id}
         ).first()
         state = None
-        if order is not None:
-            entries = self.session.scalars(
-                select(LedgerEntry).where(LedgerEntry.order_id == order.id).order_by(LedgerEntry.id)
-            ).all()
-            state = _OrderState(order, list(entries))
+        if row is not None:
+            order = _Order(*row)
+            entries = self.connection.execute(_SELECT_ENTRIES, {"order_id": order.id}).all()
+            state = _OrderState(order, [_Entry(*entry) for entry in entries])
         self._states[external_id] = state
         return state
 
@@ -215,39 +286,37 @@ class Posting:
         """PostgreSQL: serialize all work on one (store, order), even before the order exists."""
         if self._dialect != "postgresql":
             return  # SQLite: BEGIN IMMEDIATE already serializes every writer
-        digest = hashlib.blake2b(f"{self.store.id}:{external_id}".encode(), digest_size=8)
+        digest = hashlib.blake2b(f"{self.store_id}:{external_id}".encode(), digest_size=8)
         key = int.from_bytes(digest.digest(), "big", signed=True)
-        self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        self.connection.execute(_ADVISORY_LOCK, {"key": key})
 
     def _create_order(self, event: OrderEvent, attribution: Attribution) -> _OrderState:
         values: dict[str, Any] = {
-            "store_id": self.store.id,
+            "store_id": self.store_id,
             "external_id": event.order_id,
-            "code_id": attribution.code.id,
-            "influencer_id": attribution.influencer.id,
-            "campaign_id": attribution.campaign.id,
+            "code_id": attribution.code_id,
+            "influencer_id": attribution.influencer_id,
+            "campaign_id": attribution.campaign_id,
             "code_as_entered": attribution.typed[:255],
-            "currency": self.store.currency,
-            "self_referral": _same_email(event.buyer_email, attribution.influencer.email),
+            "currency": self.currency,
+            "self_referral": _same_email(event.buyer_email, attribution.influencer_email),
             "cancelled_at": (event.updated_at or self.now) if event.cancelled else None,
             "placed_at": event.placed_at or self.now,
             "created_at": self.now,
             **self._snapshot(event),
         }
-        order_id = self.session.execute(
-            self._insert(Order)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["store_id", "external_id"])
-            .returning(Order.id)
+        order_id = self.connection.execute(
+            _insert_ignoring(self._dialect, "order"), values
         ).scalar_one_or_none()
         if order_id is None:  # another transaction created it: take the existing row
             self._states.pop(event.order_id, None)
             existing = self._state(event.order_id)
             assert existing is not None
             return existing
-        order = Order(id=order_id, **values)
-        make_transient_to_detached(order)
-        self.session.add(order)
+        order = _Order(
+            **{name: values[name] for name in _Order.__dataclass_fields__ if name != "id"},
+            id=order_id,
+        )
         state = _OrderState(order)
         self._states[event.order_id] = state
         return state
@@ -268,16 +337,19 @@ class Posting:
             "updated_at": self.now,
         }
 
-    def _update_order(self, order: Order, event: OrderEvent) -> None:
+    def _update_order(self, state: _OrderState, event: OrderEvent) -> None:
         for name, value in self._snapshot(event).items():
-            if name == "paid_at" and (value is None or order.paid_at is not None):
+            if name == "paid_at" and (value is None or state.order.paid_at is not None):
                 continue  # the payment date is kept from the snapshot that first showed it
-            setattr(order, name, value)
+            if name in _Order.__dataclass_fields__:
+                state.change(name, value)
+            else:
+                state.changes[name] = value
 
     def _mark_cancelled(self, state: _OrderState, when: datetime | None) -> Result:
         if state.order.cancelled_at is not None:
             return Result(IGNORED, "order already cancelled")
-        state.order.cancelled_at = when or self.now
+        state.change("cancelled_at", when or self.now)
         return Result(PROCESSED, "order cancelled")
 
     # -- entries ---------------------------------------------------------------------------------
@@ -287,11 +359,7 @@ class Posting:
     ) -> Result:
         order = state.order
         if attribution is None:
-            code = self.session.get(Code, order.code_id)
-            influencer = self.session.get(Influencer, order.influencer_id)
-            campaign = self.session.get(Campaign, order.campaign_id)
-            assert code and influencer and campaign
-            attribution = Attribution(code, influencer, campaign, order.code_as_entered)
+            attribution = attribution_of(self.connection, order.code_id, order.code_as_entered)
         placed = order.placed_at
         reason = no_earning_reason(
             attribution,
@@ -299,10 +367,9 @@ class Posting:
             buyer_email=event.buyer_email,
             placed_on=placed.date() if placed else None,
         )
-        rule = rule_for(attribution.influencer, attribution.campaign)
+        rule = rule_for(attribution)
         amount = 0 if reason else rule.commission(order.base_amount)
-        hold = attribution.campaign.hold_days
-        paid_on = _day(order.paid_at or self.now)
+        hold = self.hold_days if attribution.hold_days is None else attribution.hold_days
         entry = self._insert_entry(
             state,
             {
@@ -312,7 +379,8 @@ class Posting:
                 "amount": amount,
                 "base_amount": order.base_amount,
                 "rate_bps": rule.rate_bps,
-                "available_on": paid_on + timedelta(days=self.hold_days if hold is None else hold),
+                "available_on": _day(order.paid_at or self.now) + timedelta(days=hold),
+                "approved_at": None,
                 "dedupe_key": f"commission:{order.external_id}",
                 "reason": reason,
                 "memo": f"earns nothing: {reason}" if reason else None,
@@ -357,7 +425,7 @@ class Posting:
     def _reversal_values(
         self,
         state: _OrderState,
-        commission: LedgerEntry,
+        commission: _Entry,
         amount: int,
         base: int | None,
         reason: str,
@@ -384,31 +452,46 @@ class Posting:
         order = state.order
         return {
             "influencer_id": order.influencer_id,
-            "store_id": self.store.id,
+            "store_id": self.store_id,
             "campaign_id": order.campaign_id,
             "code_id": order.code_id,
             "order_id": order.id,
-            "currency": self.store.currency,
+            "currency": self.currency,
+            "payout_id": None,
             "created_at": self.now,
         }
 
-    def _insert_entry(self, state: _OrderState, values: dict[str, Any]) -> LedgerEntry | None:
+    def _insert_entry(self, state: _OrderState, values: dict[str, Any]) -> _Entry | None:
         """Insert unless the store already has an entry with this dedupe key; None if it has."""
-        entry_id = self.session.execute(
-            self._insert(LedgerEntry)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["store_id", "dedupe_key"])
-            .returning(LedgerEntry.id)
+        entry_id = self.connection.execute(
+            _insert_ignoring(self._dialect, "entry"), values
         ).scalar_one_or_none()
         if entry_id is None:
             return None
-        entry = LedgerEntry(id=entry_id, **values)
+        entry = _Entry(
+            id=entry_id,
+            **{name: values[name] for name in _Entry.__dataclass_fields__ if name != "id"},
+        )
         state.entries.append(entry)
         return entry
 
-    def _insert(self, model: Any) -> Any:
-        dialect = postgresql if self._dialect == "postgresql" else sqlite
-        return dialect.insert(model)
+
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+@lru_cache(maxsize=8)
+def _insert_ignoring(dialect: str, what: str) -> Any:
+    """``INSERT ... ON CONFLICT (natural key) DO NOTHING RETURNING id``, built once per dialect."""
+    module = postgresql if dialect == "postgresql" else sqlite
+    table, key = (
+        (_ORDERS, ["store_id", "external_id"])
+        if what == "order"
+        else (
+            _ENTRIES,
+            ["store_id", "dedupe_key"],
+        )
+    )
+    return module.insert(table).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
 
 
 def _is_newer(new: datetime | None, stored: str | None) -> bool:
