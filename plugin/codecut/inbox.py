@@ -144,13 +144,14 @@ def receive(
         "body": body,
         "received_at": utcnow(),
     }
+    payload = _decode(body)  # before any lock: parsing is the slowest step that needs none
     try:
         with _writer_queue(engine), transaction(engine) as session:
             connection = session.connection()
             store = _signed_store(connection, adapter, body, headers)
             fields["store_id"] = store.id
             row = _Row(fields["topic"], body)
-            _process(connection, store, adapter, row, hold_days=hold_days)
+            _process(connection, store, adapter, row, hold_days=hold_days, payload=payload)
             row.id = connection.execute(
                 _INSERT_EVENT,
                 {
@@ -274,17 +275,33 @@ def _signed_store(
     return store
 
 
+_NOT_DECODED = object()
+
+
+def _decode(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        return _NOT_DECODED
+
+
 def _process(
-    connection: Connection, store: Any, adapter: StorefrontAdapter, row: _Row, *, hold_days: int
+    connection: Connection,
+    store: Any,
+    adapter: StorefrontAdapter,
+    row: _Row,
+    *,
+    hold_days: int,
+    payload: Any = None,
 ) -> None:
     """Parse the raw body and apply its events; sets the row's status and reason.
 
     ``store`` is anything with ``id`` and ``currency`` (a Store, or a row of those columns).
     """
     row.processed_at = utcnow()
-    try:
-        payload = json.loads(row.body)
-    except (UnicodeDecodeError, ValueError):
+    if payload is None:
+        payload = _decode(row.body)
+    if payload is _NOT_DECODED:
         _set(row, Result("rejected", _NOT_JSON))
         return
     try:
