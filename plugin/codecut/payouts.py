@@ -25,7 +25,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Engine,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -361,6 +373,10 @@ def settle(session: Session, batch: PayoutBatch, minimum: Minimum) -> int:
     if not rows:
         return 0
     session.execute(insert(Payout), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        # Fresh statistics, so the planner joins the entries to thousands of new payouts with a
+        # hash join rather than a nested loop (minutes instead of seconds at a million entries).
+        session.execute(text("ANALYZE codecut_payout"))
 
     ledger = LedgerEntry.__table__
     payout = Payout.__table__

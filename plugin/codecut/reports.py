@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -85,16 +85,14 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def ledger_query(
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    influencer_id: int | None = None,
+def _filtered(
+    query: Select[Any],
+    date_from: date | None,
+    date_to: date | None,
+    influencer_id: int | None,
 ) -> Select[Any]:
-    """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive."""
     query = (
-        select(LedgerEntry, Influencer, Store, Campaign, Code, Order)
-        .join(Influencer, Influencer.id == LedgerEntry.influencer_id)
+        query.join(Influencer, Influencer.id == LedgerEntry.influencer_id)
         .outerjoin(Store, Store.id == LedgerEntry.store_id)
         .outerjoin(Campaign, Campaign.id == LedgerEntry.campaign_id)
         .outerjoin(Code, Code.id == LedgerEntry.code_id)
@@ -110,6 +108,88 @@ def ledger_query(
     return query
 
 
+def ledger_query(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    influencer_id: int | None = None,
+) -> Select[Any]:
+    """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive.
+
+    Selects whole objects (for :func:`ledger_row`); exports use :func:`ledger_export_query`.
+    """
+    query = select(LedgerEntry, Influencer, Store, Campaign, Code, Order)
+    return _filtered(query, date_from, date_to, influencer_id)
+
+
+#: The plain columns an export row is made of, in :func:`ledger_values`' order. Selecting
+#: columns instead of six ORM objects per row makes a million-row export several times faster.
+_LEDGER_EXPORT_COLUMNS = (
+    LedgerEntry.id,
+    LedgerEntry.created_at,
+    Influencer.email,
+    Influencer.name,
+    Store.domain,
+    Campaign.slug,
+    Code.code,
+    Order.external_id,
+    Order.order_number,
+    LedgerEntry.kind,
+    LedgerEntry.status,
+    LedgerEntry.currency,
+    LedgerEntry.base_amount,
+    LedgerEntry.amount,
+    LedgerEntry.available_on,
+    LedgerEntry.payout_id,
+    LedgerEntry.memo,
+    LedgerEntry.reason,
+    Order.order_total,
+    Order.currency,
+    LedgerEntry.rate_bps,
+)
+
+
+def ledger_export_query(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    influencer_id: int | None = None,
+) -> Select[Any]:
+    """The same entries as :func:`ledger_query`, as plain columns for :func:`iter_ledger_rows`."""
+    return _filtered(select(*_LEDGER_EXPORT_COLUMNS), date_from, date_to, influencer_id)
+
+
+def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
+    """One export row from the values of :data:`_LEDGER_EXPORT_COLUMNS`."""
+    (
+        entry_id, created_at, email, name, domain, slug, code, external_id, order_number,
+        kind, status, currency, base_amount, amount, available_on, payout_id, memo, reason,
+        order_total, order_currency, rate_bps,
+    ) = values  # fmt: skip
+    return {
+        "entry_id": entry_id,
+        "created_at": created_at.isoformat(),
+        "influencer_email": email,
+        "influencer_name": name,
+        "store": domain or "",
+        "campaign": slug or "",
+        "code": code or "",
+        "order_id": external_id or "",
+        "order_number": order_number or "",
+        "kind": kind,
+        "status": status,
+        "currency": currency,
+        "base_amount": format_minor(base_amount, currency) if base_amount is not None else "",
+        "amount": format_minor(amount, currency),
+        "available_on": available_on.isoformat(),
+        "payout_id": payout_id or "",
+        "memo": memo or "",
+        "reason": reason or "",
+        "order_total": format_minor(order_total, order_currency) if order_currency else "",
+        "rate": format_rate(rate_bps) if rate_bps is not None else "",
+    }
+
+
 def ledger_row(
     entry: LedgerEntry,
     influencer: Influencer,
@@ -118,38 +198,26 @@ def ledger_row(
     code: Code | None,
     order: Order | None,
 ) -> dict[str, Any]:
-    currency = entry.currency
-    return {
-        "entry_id": entry.id,
-        "created_at": entry.created_at.isoformat(),
-        "influencer_email": influencer.email,
-        "influencer_name": influencer.name,
-        "store": store.domain if store else "",
-        "campaign": campaign.slug if campaign else "",
-        "code": code.code if code else "",
-        "order_id": order.external_id if order else "",
-        "order_number": (order.order_number or "") if order else "",
-        "kind": entry.kind,
-        "status": entry.status,
-        "currency": currency,
-        "base_amount": format_minor(entry.base_amount, currency)
-        if entry.base_amount is not None
-        else "",
-        "amount": format_minor(entry.amount, currency),
-        "available_on": entry.available_on.isoformat(),
-        "payout_id": entry.payout_id or "",
-        "memo": entry.memo or "",
-        "reason": entry.reason or "",
-        "order_total": format_minor(order.order_total, order.currency) if order else "",
-        "rate": format_rate(entry.rate_bps) if entry.rate_bps is not None else "",
-    }
+    """An export row from the objects :func:`ledger_query` selects."""
+    return ledger_values(
+        (
+            entry.id, entry.created_at, influencer.email, influencer.name,
+            store.domain if store else None, campaign.slug if campaign else None,
+            code.code if code else None, order.external_id if order else None,
+            order.order_number if order else None, entry.kind, entry.status, entry.currency,
+            entry.base_amount, entry.amount, entry.available_on, entry.payout_id, entry.memo,
+            entry.reason, order.order_total if order else None, order.currency if order else None,
+            entry.rate_bps,
+        )
+    )  # fmt: skip
 
 
 def iter_ledger_rows(session: Session, query: Select[Any]) -> Iterator[dict[str, Any]]:
-    """Rows one batch at a time (a server-side cursor on PostgreSQL): memory stays flat."""
+    """Rows of :func:`ledger_export_query`, one batch at a time (a server-side cursor on
+    PostgreSQL): memory stays flat."""
     result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
     for row in result:
-        yield ledger_row(*row)
+        yield ledger_values(row)
 
 
 def csv_cells(row: dict[str, Any], columns: list[str]) -> list[Any]:

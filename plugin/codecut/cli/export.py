@@ -77,7 +77,7 @@ def export_ledger(
     started = datetime.now()
     with session_scope() as session:
         rows = reports.iter_ledger_rows(
-            session, reports.ledger_query(date_from=date_from, date_to=date_to)
+            session, reports.ledger_export_query(date_from=date_from, date_to=date_to)
         )
         count = _write(rows, reports.LEDGER_COLUMNS, fmt, output, "ledger")
     _done("ledger entries", count, output, started)

@@ -155,7 +155,7 @@ def export_ledger(fmt: str) -> Response:
     date_from, date_to = _day("from"), _day("to")
     if date_from and date_to and date_from > date_to:
         raise InvalidInput("from is after to")
-    query = reports.ledger_query(date_from=date_from, date_to=date_to)
+    query = reports.ledger_export_query(date_from=date_from, date_to=date_to)
     return _download(
         "ledger",
         fmt,
