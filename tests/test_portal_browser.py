@@ -27,7 +27,8 @@ from codecut.db import transaction
 from codecut.extension import get_state
 from codecut.models import LedgerEntry, Payout, utcnow
 
-CHROMIUM = "/usr/bin/chromium"
+#: Debian's Chromium; CODECUT_CHROMIUM points elsewhere (e.g. to check the skip/fail behaviour).
+CHROMIUM = os.environ.get("CODECUT_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 pytestmark = pytest.mark.browser
