@@ -122,7 +122,11 @@ def signed_in(session_db: Session) -> Influencer | None:
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Run ``view(db, influencer, ...)`` inside one transaction, or send a stranger to sign in."""
+    """Call ``view(influencer, ...)`` for a valid session, or send a stranger to sign in.
+
+    Views read in their own short transaction and render after it: on SQLite every transaction
+    holds the write lock, which webhooks must not wait on while a page is being rendered.
+    """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -130,9 +134,9 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
             return redirect(url_for(".login"))
         with transaction(get_state().engine) as db:
             influencer = signed_in(db)
-            if influencer is None:
-                return redirect(url_for(".login", expired=1))
-            return view(db, influencer, *args, **kwargs)
+        if influencer is None:
+            return redirect(url_for(".login", expired=1))
+        return view(influencer, *args, **kwargs)
 
     return wrapper
 
@@ -163,35 +167,38 @@ def request_link() -> Any:
         return render_template(
             "portal/login.html", error="Please enter your email address.", email=email
         ), 400
+    refused = _over_limit(ratelimit.email_limit(email), ratelimit.address_limit(_client_address()))
+    if refused is not None:
+        return refused
     state = get_state()
-    with transaction(state.engine) as db:
-        try:
-            ratelimit.hit(
-                db, ratelimit.email_limit(email), ratelimit.address_limit(_client_address())
-            )
-        except ratelimit.RateLimited as error:
-            limited: ratelimit.RateLimited | None = error
-        else:
-            limited = None
-    if limited is not None:
-        return _rate_limited(limited)
     with transaction(state.engine) as db:
         influencer = login_links.active_influencer(db, email)
         if influencer is not None:
             token = login_links.issue_token(db, influencer, _secret_key())
-            recipient, name = influencer.email, influencer.name
+            mail = {
+                "to": influencer.email,
+                "name": influencer.name,
+                "link": login_links.login_url(state.settings, token),
+            }
     if influencer is not None:
         try:
-            mailer.send_login_link(
-                state.settings,
-                to=recipient,
-                name=name,
-                link=login_links.login_url(state.settings, token),
-            )
+            mailer.send_login_link(state.settings, **mail)
         except mailer.MailError:
             # Same answer as for an unknown address; the operator sees why in the log.
-            mailer.log.exception("sign-in mail to %s failed", recipient)
+            mailer.log.exception("sign-in mail to %s failed", mail["to"])
     return render_template("portal/login_sent.html", email=email)
+
+
+def _over_limit(*limits: ratelimit.Limit) -> Any:
+    """Count this attempt (committed even when refused); a 429 page if over a limit, else None."""
+    with transaction(get_state().engine) as db:
+        try:
+            ratelimit.hit(db, *limits)
+        except ratelimit.RateLimited as error:
+            limited: ratelimit.RateLimited | None = error
+        else:
+            limited = None
+    return None if limited is None else _rate_limited(limited)
 
 
 def _rate_limited(error: ratelimit.RateLimited) -> Any:
@@ -237,16 +244,10 @@ def confirm(token: str) -> Any:
 
 @portal.post("/portal/login/<token>")
 def sign_in(token: str) -> Any:
+    refused = _over_limit(ratelimit.address_limit(_client_address()))
+    if refused is not None:
+        return refused
     state = get_state()
-    with transaction(state.engine) as db:
-        try:
-            ratelimit.hit(db, ratelimit.address_limit(_client_address()))
-        except ratelimit.RateLimited as error:
-            limited: ratelimit.RateLimited | None = error
-        else:
-            limited = None
-    if limited is not None:
-        return _rate_limited(limited)
     try:
         with transaction(state.engine) as db:
             signed = login_links.redeem_token(
@@ -270,8 +271,9 @@ def logout() -> Any:
 
 @portal.post("/portal/logout-everywhere")
 @login_required
-def logout_everywhere(db: Session, influencer: Influencer) -> Any:
-    login_links.log_out_everywhere(db, influencer.id)  # type: ignore[arg-type]
+def logout_everywhere(influencer: Influencer) -> Any:
+    with transaction(get_state().engine) as db:
+        login_links.log_out_everywhere(db, influencer.id)  # type: ignore[arg-type]
     session.clear()
     return redirect(url_for(".login", out=1), 303)
 
@@ -285,20 +287,21 @@ def _month(value: Any) -> str:
 
 @portal.get("/portal/")
 @login_required
-def dashboard(db: Session, influencer: Influencer) -> Any:
+def dashboard(influencer: Influencer) -> Any:
     state = get_state()
     influencer_id: int = influencer.id  # type: ignore[assignment]
     today = utcnow().date()
-    headlines = portal_queries.headline(
-        db, influencer_id, minimum_text=state.settings.payout_minimum
-    )
-    weekly = portal_queries.weekly_earnings(db, influencer_id, today=today)
-    orders = portal_queries.orders_page(db, influencer_id, per_page=DASHBOARD_ORDERS, count=False)
-    payouts = portal_queries.payout_history(db, influencer_id)
-    codes = [
-        (line, share_url(state.settings, line))
-        for line in portal_queries.influencer_codes(db, influencer_id)
-    ]
+    with transaction(state.engine) as db:  # one consistent read, then render outside it
+        headlines = portal_queries.headline(
+            db, influencer_id, minimum_text=state.settings.payout_minimum
+        )
+        weekly = portal_queries.weekly_earnings(db, influencer_id, today=today)
+        orders = portal_queries.orders_page(
+            db, influencer_id, per_page=DASHBOARD_ORDERS, count=False
+        )
+        payouts = portal_queries.payout_history(db, influencer_id)
+        code_lines = portal_queries.influencer_codes(db, influencer_id)
+    codes = [(line, share_url(state.settings, line)) for line in code_lines]
     charts_by_currency = [
         (
             currency,
@@ -329,16 +332,17 @@ def dashboard(db: Session, influencer: Influencer) -> Any:
 
 @portal.get("/portal/orders")
 @login_required
-def orders(db: Session, influencer: Influencer) -> Any:
+def orders(influencer: Influencer) -> Any:
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and len(page) < 9 else 1
-    result = portal_queries.orders_page(db, influencer.id, page=number)  # type: ignore[arg-type]
+    with transaction(get_state().engine) as db:
+        result = portal_queries.orders_page(db, influencer.id, page=number)  # type: ignore[arg-type]
     return render_template("portal/orders.html", influencer=influencer, orders=result)
 
 
 @portal.get("/portal/ledger.csv")
 @login_required
-def ledger_csv(db: Session, influencer: Influencer) -> Any:
+def ledger_csv(influencer: Influencer) -> Any:
     """The influencer's own ledger, with the same columns as finance's export."""
     rows = _ledger_records(get_state().engine, influencer.id)  # type: ignore[arg-type]
     filename = f"earnings-{utcnow().date().isoformat()}.csv"
