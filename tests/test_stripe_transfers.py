@@ -20,7 +20,7 @@ from payout_support import (  # noqa: F401
     stripe_server,
 )
 
-from codecut import payouts, stripe_transfers
+from codecut import payout_sending, payouts, stripe_transfers
 from codecut.db import transaction
 from codecut.errors import InvalidInput
 
@@ -100,17 +100,17 @@ def test_dropped_answer_is_retried_with_the_same_key(papp, pcli, stripe_server) 
 def test_crash_after_the_call_does_not_pay_twice(papp, pcli, stripe_server, monkeypatch) -> None:
     stripe_server.fake.fund("usd", 10_000)
     _anna(papp)
-    real_finish = payouts._finish_paid
+    real_finish = payout_sending._finish_paid
 
     def crash(*args: object) -> None:
         raise KeyboardInterrupt  # the process dies after Stripe answered, before the update
 
-    monkeypatch.setattr(payouts, "_finish_paid", crash)
+    monkeypatch.setattr(payout_sending, "_finish_paid", crash)
     result = pcli("payouts", "run", "--as-of", DAY.isoformat())
     assert result.exit_code != 0
     (payout,) = payouts_of(papp)
     assert payout.status == "processing" and stripe_server.fake.created == 1
-    monkeypatch.setattr(payouts, "_finish_paid", real_finish)
+    monkeypatch.setattr(payout_sending, "_finish_paid", real_finish)
     # Stripe has forgotten the key (they are pruned after 24 hours): only the lookup saves us.
     stripe_server.fake.idempotent.clear()
     result = pcli("payouts", "run", "--as-of", DAY.isoformat(), "--json")
@@ -294,16 +294,9 @@ def test_fake_stripe_idempotency_rules(stripe_server) -> None:
         ).v1.transfers.list()
 
 
-def test_send_payout_direct_api(papp, stripe_server) -> None:
-    """The core function the demo and other callers use, without the CLI."""
+def test_run_for_app_is_what_the_demo_calls(papp, stripe_server) -> None:
+    """The core entry point for callers without the CLI (the demo, a scheduler)."""
     stripe_server.fake.fund("usd", 10_000)
     _anna(papp)
-    engine = engine_of(papp)
-    reports = payouts.run(
-        engine,
-        as_of=DAY,
-        minimum=payouts.Minimum("50.00"),
-        actor="demo",
-        client_factory=lambda: stripe_transfers.get_client(papp.extensions["codecut"]),
-    )
-    assert reports[0].statuses == {"paid": 1}
+    reports = payouts.run_for_app(papp.extensions["codecut"], as_of=DAY, actor="demo")
+    assert [(r.batch_id, r.statuses) for r in reports] == [(1, {"paid": 1})]

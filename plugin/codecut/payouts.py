@@ -1,27 +1,21 @@
-"""Approval, payout runs, settlement, Stripe sending, retries, cancellation and verification.
+"""Approval, payout runs, settlement, retries, cancellation and verification.
 
 How a run stays correct when it is killed at any point:
 
-* The run lock is a row: a ``running`` batch (a partial unique index allows one) with a lease and
-  an owner (``host:pid:token``). A later run takes a batch over once its lease has expired, or at
-  once when the owner is provably gone (same host, process no longer exists).
+* The run lock is a row with a lease (:mod:`codecut.payout_lock`); a dead run's batch is taken
+  over and finished by the next run.
 * Settlement is one transaction: payouts are inserted and entries linked to them
   (``ledger_entry.payout_id``, a single column, so an entry can belong to one payout only) and the
   payout amounts recomputed from the entries actually linked. It happens entirely or not at all.
-* Sending: the idempotency key (payout + attempt) is committed with status ``processing`` before
-  Stripe is called. A payout found ``processing`` later is first looked up at Stripe (transfer
-  group + payout metadata); only then is the same key sent again. A new key is used only after
-  Stripe answered with a non-success for the old one and the lookup found no transfer.
+* Sending stores the idempotency key before Stripe is called and looks a transfer up before
+  anything is sent again (:mod:`codecut.payout_sending`).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -38,23 +32,17 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from . import audit, stripe_transfers
-from .adjustments import book_adjustment
 from .db import transaction
 from .errors import Conflict, InvalidInput, NotFound
-from .models import Influencer, LedgerEntry, Payout, PayoutBatch, StripeEvent, utcnow
+from .models import Influencer, LedgerEntry, Payout, PayoutBatch, utcnow
 from .money import MoneyError, format_minor, to_minor
+from .payout_lock import Lease, acquire, heartbeat, release, renew
+from .payout_sending import send_payout, stripe_payouts_to_send
 
 METHODS = ("stripe", "manual")
-#: How long a run's lock survives without a heartbeat; a killed run blocks others this long at
-#: most (less when the owner is provably gone).
-LEASE = timedelta(seconds=120)
-_HEARTBEAT_EVERY = timedelta(seconds=20)
-#: New keys one send may use after Stripe answered with an error and no transfer was found.
-_NEW_ATTEMPTS_PER_SEND = 1
 
 Progress = Callable[[int], None]
 
@@ -204,141 +192,6 @@ def plan(session: Session, *, as_of: date, minimum: Minimum, method: str | None 
     return Plan(as_of=as_of, payouts=payouts, carried_forward=carried)
 
 
-# -- the run lock --------------------------------------------------------------------------------
-
-
-def _owner_token() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def _owner_gone(owner: str | None) -> bool:
-    """True only when the owner is provably dead: on this host, and its pid no longer exists."""
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    pid = int(pid_text)
-    if pid == os.getpid():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # exists, owned by someone else
-        return False
-    return False
-
-
-@dataclass
-class Lease:
-    """This process's hold on a running batch."""
-
-    batch_id: int
-    owner: str
-    taken_over: bool
-    renewed_at: datetime = field(default_factory=utcnow)
-
-
-def acquire(engine: Engine, *, as_of: date, method: str | None, actor: str) -> Lease:
-    """Start a batch, or take over one a dead or expired run left; a clear error otherwise."""
-    owner = _owner_token()
-    with transaction(engine) as session:
-        running = session.scalars(
-            select(PayoutBatch).where(PayoutBatch.status == "running")
-        ).first()
-        if running is not None:
-            now = utcnow()
-            expired = running.lease_expires_at is None or running.lease_expires_at <= now
-            if not (expired or _owner_gone(running.owner)):
-                raise Conflict(
-                    f"another payout run is in progress (batch {running.id}, "
-                    f"{running.owner or 'unknown owner'}, lease until "
-                    f"{running.lease_expires_at.isoformat() if running.lease_expires_at else '-'})"
-                )
-            taken = session.execute(
-                update(PayoutBatch)
-                .where(
-                    PayoutBatch.id == running.id,
-                    PayoutBatch.status == "running",
-                    PayoutBatch.owner.is_(None)
-                    if running.owner is None
-                    else PayoutBatch.owner == running.owner,
-                )
-                .values(owner=owner, lease_expires_at=now + LEASE)
-            )
-            if taken.rowcount != 1:
-                raise Conflict(f"another run took over batch {running.id} just now")
-            audit.record(
-                session,
-                actor=actor,
-                action="payout_batch.take_over",
-                subject_type="payout_batch",
-                subject_id=running.id,
-                detail={"previous_owner": running.owner},
-            )
-            return Lease(int(running.id), owner, taken_over=True)  # type: ignore[arg-type]
-        batch = PayoutBatch(
-            as_of=as_of,
-            method=method,
-            status="running",
-            owner=owner,
-            lease_expires_at=utcnow() + LEASE,
-            created_by=actor[:200],
-        )
-        session.add(batch)
-        try:
-            session.flush()
-        except IntegrityError:
-            raise Conflict("another payout run started at the same moment") from None
-        audit.record(
-            session,
-            actor=actor,
-            action="payout_batch.start",
-            subject_type="payout_batch",
-            subject_id=batch.id,
-            detail={"as_of": as_of.isoformat(), "method": method},
-        )
-        return Lease(int(batch.id), owner, taken_over=False)  # type: ignore[arg-type]
-
-
-def _renew(session: Session, lease: Lease) -> None:
-    """Extend the lease; fails if another run has taken the batch over (this one was too slow)."""
-    now = utcnow()
-    result = session.execute(
-        update(PayoutBatch)
-        .where(
-            PayoutBatch.id == lease.batch_id,
-            PayoutBatch.status == "running",
-            PayoutBatch.owner == lease.owner,
-        )
-        .values(lease_expires_at=now + LEASE)
-    )
-    if result.rowcount != 1:
-        raise Conflict(f"batch {lease.batch_id} was taken over by another run; stopping")
-    lease.renewed_at = now
-
-
-def heartbeat(engine: Engine, lease: Lease) -> None:
-    if utcnow() - lease.renewed_at >= _HEARTBEAT_EVERY:
-        with transaction(engine) as session:
-            _renew(session, lease)
-
-
-def release(engine: Engine, lease: Lease, *, completed: bool) -> None:
-    """Complete the batch, or let the next run take it over at once (the run stopped early)."""
-    values: dict[str, Any] = {"lease_expires_at": utcnow()}
-    if completed:
-        values = {"status": "completed", "completed_at": utcnow(), "lease_expires_at": None}
-    with transaction(engine) as session:
-        session.execute(
-            update(PayoutBatch)
-            .where(PayoutBatch.id == lease.batch_id, PayoutBatch.owner == lease.owner)
-            .values(**values)
-        )
-
-
 # -- settlement ----------------------------------------------------------------------------------
 
 
@@ -424,187 +277,6 @@ def settle(session: Session, batch: PayoutBatch, minimum: Minimum) -> int:
     return len(made) - len(undone)
 
 
-# -- sending -------------------------------------------------------------------------------------
-
-
-def idempotency_key(payout_id: int, attempt: int) -> str:
-    return f"codecut-payout-{payout_id}-attempt-{attempt}"
-
-
-def transfer_group(batch_id: int) -> str:
-    return f"codecut-batch-{batch_id}"
-
-
-@dataclass(frozen=True)
-class _Sending:
-    payout_id: int
-    batch_id: int
-    amount: int
-    currency: str
-    destination: str
-    email: str
-    key: str
-    attempt: int
-    resumed: bool
-
-
-def _claim(engine: Engine, payout_id: int) -> _Sending | None:
-    """Commit status ``processing`` and the key before any call; None if not ours to send."""
-    with transaction(engine) as session:
-        payout = session.get(Payout, payout_id)
-        if payout is None or payout.method != "stripe":
-            return None
-        resumed = payout.status == "processing"
-        if payout.status == "pending":
-            key = idempotency_key(payout_id, payout.attempt)
-            result = session.execute(
-                update(Payout)
-                .where(Payout.id == payout_id, Payout.status == "pending")
-                .values(status="processing", idempotency_key=key, sent_at=utcnow())
-            )
-            if result.rowcount != 1:
-                return None
-            payout.idempotency_key = key
-        elif not resumed:
-            return None
-        influencer = session.get(Influencer, payout.influencer_id)
-        return _Sending(
-            payout_id=payout_id,
-            batch_id=payout.batch_id,
-            amount=payout.amount,
-            currency=payout.currency,
-            destination=payout.destination or "",
-            email=influencer.email if influencer else "",
-            key=payout.idempotency_key or idempotency_key(payout_id, payout.attempt),
-            attempt=payout.attempt,
-            resumed=resumed,
-        )
-
-
-def _finish_paid(engine: Engine, payout_id: int, transfer_id: str) -> None:
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Payout)
-            .where(Payout.id == payout_id, Payout.status == "processing")
-            .values(
-                status="paid",
-                reference=transfer_id,
-                paid_at=utcnow(),
-                failure_code=None,
-                failure_message=None,
-            )
-        )
-        if result.rowcount == 1:
-            session.execute(
-                update(LedgerEntry).where(LedgerEntry.payout_id == payout_id).values(status="paid")
-            )
-
-
-def _finish_failed(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:
-    with transaction(engine) as session:
-        session.execute(
-            update(Payout)
-            .where(Payout.id == payout_id, Payout.status == "processing")
-            .values(status="failed", failure_code=code, failure_message=message)
-        )
-
-
-def _note_unknown(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:
-    with transaction(engine) as session:
-        session.execute(
-            update(Payout)
-            .where(Payout.id == payout_id, Payout.status == "processing")
-            .values(failure_code=code, failure_message=f"outcome unknown: {message}")
-        )
-
-
-def _next_attempt(engine: Engine, sending: _Sending) -> _Sending | None:
-    """A new key, committed before use; None if another process moved the payout on."""
-    attempt = sending.attempt + 1
-    key = idempotency_key(sending.payout_id, attempt)
-    with transaction(engine) as session:
-        result = session.execute(
-            update(Payout)
-            .where(
-                Payout.id == sending.payout_id,
-                Payout.status == "processing",
-                Payout.attempt == sending.attempt,
-            )
-            .values(attempt=attempt, idempotency_key=key, sent_at=utcnow())
-        )
-        if result.rowcount != 1:
-            return None
-    return _Sending(**{**sending.__dict__, "attempt": attempt, "key": key, "resumed": False})
-
-
-def send_payout(engine: Engine, client: Any, payout_id: int) -> str:
-    """Send one Stripe payout (or finish one left ``processing``); returns its status."""
-    sending = _claim(engine, payout_id)
-    if sending is None:
-        return _status(engine, payout_id)
-    group = transfer_group(sending.batch_id)
-    if sending.resumed:
-        found = stripe_transfers.find_transfer(client, transfer_group=group, payout_id=payout_id)
-        if found:
-            _finish_paid(engine, payout_id, found)
-            return "paid"
-    try:
-        stripe_transfers.to_stripe_amount(sending.amount, sending.currency)
-    except InvalidInput as error:
-        _finish_failed(engine, payout_id, "amount_not_expressible", error.message)
-        return "failed"
-    new_keys = 0
-    while True:
-        outcome = stripe_transfers.create_transfer(
-            client,
-            amount=sending.amount,
-            currency=sending.currency,
-            destination=sending.destination,
-            transfer_group=group,
-            metadata={
-                "payout_id": str(payout_id),
-                "batch_id": str(sending.batch_id),
-                "influencer_email": sending.email,
-            },
-            idempotency_key=sending.key,
-        )
-        if outcome.status == "paid":
-            _finish_paid(engine, payout_id, outcome.transfer_id or "")
-            return "paid"
-        if outcome.status == "declined":
-            _finish_failed(engine, payout_id, outcome.code, outcome.message)
-            return "failed"
-        found = stripe_transfers.find_transfer(client, transfer_group=group, payout_id=payout_id)
-        if found:
-            _finish_paid(engine, payout_id, found)
-            return "paid"
-        if outcome.answered and new_keys < _NEW_ATTEMPTS_PER_SEND:
-            following = _next_attempt(engine, sending)
-            if following is not None:
-                sending, new_keys = following, new_keys + 1
-                continue
-        _note_unknown(engine, payout_id, outcome.code, outcome.message)
-        return "processing"
-
-
-def _status(engine: Engine, payout_id: int) -> str:
-    with transaction(engine) as session:
-        payout = session.get(Payout, payout_id)
-        return payout.status if payout else "missing"
-
-
-def stripe_payouts_to_send(engine: Engine) -> list[int]:
-    """Stripe payouts not yet sent, or sent with an unknown outcome, from any batch."""
-    with transaction(engine) as session:
-        return list(
-            session.scalars(
-                select(Payout.id)
-                .where(Payout.method == "stripe", Payout.status.in_(("pending", "processing")))
-                .order_by(Payout.id)
-            )
-        )
-
-
 # -- the run -------------------------------------------------------------------------------------
 
 
@@ -660,6 +332,27 @@ def run(
             return reports
 
 
+def run_for_app(
+    state: Any,
+    *,
+    as_of: date,
+    actor: str,
+    method: str | None = None,
+    progress: Callable[[int], Progress] | None = None,
+) -> list[BatchReport]:
+    """:func:`run` with an app's settings: its engine, ``CODECUT_PAYOUT_MINIMUM`` and its Stripe
+    client (``state`` is ``codecut.extension.get_state(app)``)."""
+    return run(
+        state.engine,
+        as_of=as_of,
+        minimum=Minimum(state.settings.payout_minimum),
+        actor=actor,
+        method=method,
+        client_factory=lambda: stripe_transfers.get_client(state),
+        progress=progress,
+    )
+
+
 def _run_batch(
     engine: Engine,
     lease: Lease,
@@ -668,13 +361,13 @@ def _run_batch(
     progress: Callable[[int], Progress] | None,
 ) -> BatchReport:
     with transaction(engine) as session:
-        _renew(session, lease)
+        renew(session, lease)
         batch = session.get(PayoutBatch, lease.batch_id)
         assert batch is not None
         report = BatchReport(lease.batch_id, batch.as_of, lease.taken_over)
         report.approved = approve(session, batch.as_of)
     with transaction(engine) as session:
-        _renew(session, lease)  # locks the batch row until the settlement commits
+        renew(session, lease)  # locks the batch row until the settlement commits
         batch = session.get(PayoutBatch, lease.batch_id)
         assert batch is not None
         report.payouts = settle(session, batch, minimum)
@@ -889,62 +582,3 @@ def verify(session: Session, batch_id: int) -> Verification:
                 }
             )
     return Verification(batch_id, len(rows), mismatches)
-
-
-# -- Stripe's transfer.reversed ------------------------------------------------------------------
-
-
-def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> LedgerEntry | None:
-    """Money Stripe took back from a paid transfer is owed to the influencer again.
-
-    ``amount_reversed`` is cumulative, so what is booked is the part not booked before: a second
-    event for the same reversal, or a later partial one, books exactly the difference.
-    """
-    transfer_id = str(transfer.get("id") or "")
-    payout = session.scalars(select(Payout).where(Payout.reference == transfer_id)).first()
-    if payout is None:
-        return None
-    reversed_total = stripe_transfers.from_stripe_amount(
-        int(transfer.get("amount_reversed") or 0), payout.currency
-    )
-    marker = f"transfer {transfer_id} of payout {payout.id} reversed at Stripe"
-    booked = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-            LedgerEntry.influencer_id == payout.influencer_id,
-            LedgerEntry.kind == "adjustment",
-            LedgerEntry.reason == "transfer_reversed",
-            LedgerEntry.memo == marker,
-        )
-    )
-    owed = reversed_total - int(booked or 0)
-    if owed <= 0:
-        return None
-    return book_adjustment(
-        session,
-        influencer_id=payout.influencer_id,
-        currency=payout.currency,
-        amount=owed,
-        memo=marker,
-        reason="transfer_reversed",
-    )
-
-
-def handle_stripe_event(session: Session, event: dict[str, Any], body: str) -> str:
-    """Record a verified Stripe event once (its id is unique) and act on the ones that matter.
-
-    Returns ``duplicate``, ``booked`` or ``ignored``.
-    """
-    event_id = str(event.get("id") or "")
-    if not event_id:
-        raise InvalidInput("the Stripe event has no id")
-    kind = str(event.get("type") or "")
-    try:
-        with session.begin_nested():
-            session.add(StripeEvent(event_id=event_id, type=kind[:100], body=body))
-    except IntegrityError:
-        return "duplicate"
-    if kind == "transfer.reversed":
-        transfer = (event.get("data") or {}).get("object") or {}
-        if book_transfer_reversal(session, transfer) is not None:
-            return "booked"
-    return "ignored"

@@ -42,7 +42,6 @@ def payouts_run(as_of: date, method: str | None, dry_run: bool, as_json: bool) -
     if dry_run:
         with session_scope() as session:
             plan = payouts.plan(session, as_of=as_of, minimum=minimum, method=method)
-            session.rollback()
         records = [p.as_record() for p in plan.payouts]
         if as_json:
             echo_json({"as_of": as_of, "payouts": records, "carried_forward": plan.carried_forward})
@@ -62,14 +61,8 @@ def payouts_run(as_of: date, method: str | None, dry_run: bool, as_json: bool) -
         def progress(total: int) -> Any:
             return stack.enter_context(progress_bar(total, "Sending transfers")).update
 
-        reports = payouts.run(
-            state.engine,
-            as_of=as_of,
-            minimum=minimum,
-            actor=audit.os_actor(),
-            method=method,
-            client_factory=_client,
-            progress=progress,
+        reports = payouts.run_for_app(
+            state, as_of=as_of, actor=audit.os_actor(), method=method, progress=progress
         )
     if as_json:
         echo_json([report.as_record() for report in reports])
