@@ -1,0 +1,111 @@
+"""The dashboard's queries agree with plain sums over the same ledger, whatever it holds."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from portal_factory import payout, seller
+from sqlalchemy import delete
+
+from codecut import portal_queries
+from codecut.db import transaction
+from codecut.models import LedgerEntry, Payout, PayoutBatch
+
+TODAY = date(2026, 6, 17)  # a Wednesday
+
+
+def at_age(age: int) -> datetime:
+    return datetime.combine(TODAY, datetime.min.time(), tzinfo=UTC) - timedelta(
+        days=age, hours=age % 24
+    )
+
+
+def booked_on(age: int) -> date:
+    return at_age(age).date()
+
+
+entries = st.lists(
+    st.tuples(
+        st.sampled_from(["commission", "reversal", "adjustment"]),
+        st.sampled_from(["pending", "approved", "paid", "void"]),
+        st.sampled_from(["USD", "JPY"]),
+        st.integers(min_value=-50_000, max_value=50_000),
+        st.integers(min_value=0, max_value=400),  # age in days
+        st.booleans(),  # in a payout
+    ),
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(rows=entries, paid=st.lists(st.integers(min_value=1, max_value=10**6), max_size=3))
+def test_headline_and_weekly_match_naive_sums(engine, rows, paid) -> None:  # type: ignore[no-untyped-def]
+    with transaction(engine) as s:
+        s.execute(delete(LedgerEntry))
+        s.execute(delete(Payout))
+        s.execute(delete(PayoutBatch))
+        who = seller(s, code=None)  # examples reuse the influencers; each gets a new code
+        other = seller(s, email="ben@example.com", name="Ben", code=None)
+        payouts = [payout(s, who, amount=amount) for amount in paid]
+        payout(s, other, amount=999)
+        for kind, status, currency, amount, age, in_payout in rows:
+            created = at_age(age)
+            for owner in (who, other):
+                s.add(
+                    LedgerEntry(
+                        influencer_id=owner.id,
+                        kind=kind,
+                        status=status,
+                        currency=currency,
+                        amount=amount,
+                        available_on=created.date() + timedelta(days=30),
+                        payout_id=payouts[0].id if in_payout and payouts and owner is who else None,
+                        created_at=created,
+                    )
+                )
+        influencer_id = who.id
+    with transaction(engine) as s:
+        headline = {
+            h.currency: h for h in portal_queries.headline(s, influencer_id, minimum_text="50.00")
+        }
+        weekly = portal_queries.weekly_earnings(s, influencer_id, today=TODAY)
+
+    live = [r for r in rows if r[1] != "void"]
+    # A currency shows when it has unpaid money or reversals, or completed payouts (paid to date
+    # is the sum of those, not of paid ledger entries).
+    shown = {r[2] for r in live if r[1] in ("pending", "approved") or r[0] == "reversal"}
+    shown |= {"USD"} if paid else set()
+    assert set(headline) == shown
+    for currency in shown:
+        mine = [r for r in live if r[2] == currency]
+        h = headline[currency]
+        assert h.pending == sum(r[3] for r in mine if r[1] == "pending")
+        assert h.approved == sum(r[3] for r in mine if r[1] == "approved")
+        assert h.in_payout == sum(r[3] for r in mine if r[1] == "approved" and r[5] and paid)
+        assert h.reversed == -sum(r[3] for r in mine if r[0] == "reversal")
+        assert h.paid == (sum(paid) if currency == "USD" else 0)
+        assert h.minimum == (5000 if currency == "USD" else 50)
+        assert h.short_of_minimum == max(0, h.minimum - h.payable)
+        pending_days = [booked_on(r[4]) for r in mine if r[1] == "pending" and r[3] > 0]
+        expected_next = min(pending_days) + timedelta(days=30) if pending_days else None
+        assert h.next_payable_on == expected_next
+
+    first_week = TODAY - timedelta(days=TODAY.weekday()) - timedelta(weeks=25)
+    expected: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for _kind, _status, currency, amount, age, _ in live:
+        day = booked_on(age)
+        if day >= first_week:
+            expected[currency][day - timedelta(days=day.weekday())] += amount
+    assert set(weekly) == set(expected)
+    for currency, weeks in weekly.items():
+        assert len(weeks) == 26 and weeks[0].starts_on == first_week
+        assert {w.starts_on: w.amount for w in weeks if w.amount} == {
+            k: v for k, v in expected[currency].items() if v
+        }
