@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 04:25:30.448560
+Create Date: 2026-11-23 04:32:56.109221
 
 """
 from typing import Sequence, Union
@@ -211,6 +211,7 @@ def upgrade() -> None:
     sa.Column('shipping_amount', sa.BigInteger(), nullable=False),
     sa.Column('financial_status', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
     sa.Column('test', sa.Boolean(), nullable=False),
+    sa.Column('taxes_included', sa.Boolean(), nullable=False),
     sa.Column('self_referral', sa.Boolean(), nullable=False),
     sa.Column('cancelled_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('paid_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),

@@ -111,6 +111,7 @@ class _Order:
     order_total: int
     shipping_amount: int
     test: bool
+    taxes_included: bool
     cancelled_at: datetime | None
     paid_at: datetime | None
     placed_at: datetime | None
@@ -330,6 +331,7 @@ class Posting:
             "shipping_amount": event.shipping,
             "financial_status": event.financial_status,
             "test": event.test,
+            "taxes_included": event.taxes_included,
             "paid_at": (event.placed_at or self.now) if event.paid else None,
             "source_updated_at": event.updated_at.astimezone(UTC).isoformat()
             if event.updated_at
@@ -400,8 +402,9 @@ class Posting:
             return Result(IGNORED, f"refund {refund.refund_id} already booked")
         if commission.amount == 0 or commission.status == "void":
             return Result(IGNORED, "the order earned nothing: nothing to reverse")
-        if refund.goods is not None:
-            reason, value = REFUND_GOODS, refund.goods
+        goods = refund.goods_net_of_tax(state.order.taxes_included)
+        if goods is not None:
+            reason, value = REFUND_GOODS, goods
         else:
             reason, value = REFUND_MONEY, refund.money or 0
         if value <= 0:

@@ -35,6 +35,8 @@ class Order(SQLModel, table=True):
     shipping_amount: int = Field(default=0, sa_type=BigInteger)
     financial_status: str | None = Field(default=None, max_length=40)
     test: bool = Field(default=False)
+    # Prices include tax: refunded line subtotals then carry tax the base does not.
+    taxes_included: bool = Field(default=False)
     self_referral: bool = Field(default=False)
     cancelled_at: datetime | None = Field(default=None)
     paid_at: datetime | None = Field(default=None)
