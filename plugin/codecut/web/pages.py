@@ -97,11 +97,15 @@ def money_short(minor: int, currency: str) -> str:
 
 
 def day(value: date | datetime | None) -> str:
+    """A medium date in the viewer's locale (``Mar 3, 2026``, ``03.03.2026``), once a request."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format="medium", locale=viewer_locale())
+    seen = g.setdefault("_codecut_days", {})
+    if value not in seen:
+        seen[value] = format_date(value, format="medium", locale=viewer_locale())
+    return seen[value]
 
 
 def formatters() -> dict[str, Callable[..., str]]:
