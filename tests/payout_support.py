@@ -13,11 +13,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlmodel import Session
-from stripe_server import StripeServer
 
 from codecut import roster
 from codecut.app import create_app
 from codecut.db import transaction
+from codecut.devtools.fake_stripe import StripeServer
 from codecut.models import LedgerEntry, Order, Payout, utcnow
 
 STRIPE_KEY = "sk_test_codecut"
