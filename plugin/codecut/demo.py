@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from . import roster
@@ -70,6 +71,7 @@ def seed(session: Session) -> DemoProgramme:
     codes = {}
     for email, *_ in DEMO_INFLUENCERS:
         influencer = roster.get_influencer(session, email)
-        code = session.query(Code).filter(Code.influencer_id == influencer.id).first()
-        codes[email] = code.code if code else ""
+        codes[email] = session.scalars(
+            select(Code.code).where(Code.influencer_id == influencer.id).order_by(Code.id)
+        ).first()
     return DemoProgramme(DEMO_STORE, DEMO_SECRET, DEMO_CAMPAIGN, codes)

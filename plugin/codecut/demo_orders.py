@@ -123,12 +123,19 @@ def send(base_url: str, domain: str, secret: str, topic: str, payload: dict[str,
 
 
 def replay_samples(
-    base_url: str, domain: str, secret: str, codes: list[str], *, first_order_id: int = 9_100_000
+    base_url: str,
+    domain: str,
+    secret: str,
+    codes: list[str],
+    *,
+    first_order_id: int = 9_100_000,
+    placed: datetime | None = None,
 ) -> list[Sent]:
     """A small story per code: a paid order; for the second code a partial refund and a duplicate;
-    for the third a cancellation. Returns what the endpoint answered to each delivery."""
+    for the third a cancellation. Orders are placed at ``placed`` (default two days ago). Returns
+    what the endpoint answered to each delivery."""
     sent: list[Sent] = []
-    placed = datetime.now(UTC) - timedelta(days=2)
+    placed = placed or datetime.now(UTC) - timedelta(days=2)
     for number, code in enumerate(codes):
         order_id = first_order_id + number
         order = shopify_order(

@@ -1,19 +1,30 @@
-"""``codecut demo``: a working programme on SQLite, served, with where to look printed."""
+"""``codecut demo``: a working programme on SQLite, with real money in it, served."""
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
 import threading
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
 from .. import db as database
-from .. import demo
+from .. import demo, login_links, payouts
 from ..db import transaction
+from ..demo_orders import replay_samples
+from ..devtools.fake_stripe import StripeServer
 from ..extension import get_state
 from ._common import info
+
+#: Rounds of sample orders placed long enough ago that their hold has passed, and one recent.
+_SETTLED_ROUNDS = 6
 
 
 @click.command("demo")
@@ -22,39 +33,144 @@ from ._common import info
 @click.option("--no-serve", is_flag=True, help="Set up and print, then exit instead of serving.")
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool) -> None:
-    """Create demo data, replay sample webhooks through the real endpoint, and serve.
+    """Create a demo programme, send it signed orders, refunds and cancellations through the real
+    webhook endpoint, pay out what is due through a local stand-in for Stripe, and serve it all.
 
-    Safe to run again: the data is created once, and replayed deliveries are absorbed as the
-    duplicates they are.
+    Safe to run again: the data is created once, replayed deliveries are absorbed as the
+    duplicates they are, and what was paid is not paid again.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    holder: dict[str, Flask] = {}
+    server = make_server(host, port, lambda env, start: holder["app"](env, start), threaded=True)
+    base_url = f"http://{host}:{server.server_port}"
+    with StripeServer() as stripe:
+        stripe.fake.fund("usd", 10**9)
+        app = _demo_app(base_url, stripe.url)
+        holder["app"] = app
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            requests_log = logging.getLogger("werkzeug")
+            level = requests_log.level
+            requests_log.setLevel(logging.WARNING)  # the set-up's own deliveries are summarised
+            try:
+                _set_up(app, base_url)
+            finally:
+                requests_log.setLevel(level)
+            if no_serve:
+                return
+            info(f"Serving on {base_url} (Ctrl+C to stop)")
+            thread.join()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.shutdown()
+
+
+def _demo_app(base_url: str, stripe_url: str) -> Flask:
+    """The app the demo serves: this app's settings, links pointing at the demo server, and
+    Stripe transfers going to the local stand-in."""
+    from ..app import create_app
+
+    settings = {k: v for k, v in current_app.config.items() if k.startswith("CODECUT_")}
+    settings.update(
+        CODECUT_PUBLIC_URL=base_url,
+        CODECUT_URL_PREFIX="",
+        CODECUT_STRIPE_API_KEY="sk_test_codecut_demo",
+        CODECUT_STRIPE_API_BASE=stripe_url,
+    )
+    return create_app(settings, development=True)
+
+
+def _set_up(app: Flask, base_url: str) -> None:
     state = get_state(app)
     database.upgrade(state.engine)
     with transaction(state.engine) as session:
         programme = demo.seed(session)
+    codes = list(programme.codes.values())
 
-    server = make_server(host, port, app, threaded=True)
-    base_url = f"http://{host}:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        info("")
-        info(f"Codecut demo on {state.engine.url.render_as_string()}")
-        info(f"  store     {programme.store} (webhook secret: {programme.secret})")
-        info(f"  campaign  {programme.campaign}")
-        for email, code in programme.codes.items():
-            info(f"  code      {code:<12} {email}")
-        info("")
-        info("Where to look:")
-        info(f"  {base_url}/health")
-        info("  codecut influencer list")
-        info("  codecut code list --campaign spring-launch")
-        info("")
-        if no_serve:
-            return
-        info(f"Serving on {base_url} (Ctrl+C to stop)")
-        thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.shutdown()
+    now = datetime.now(UTC)
+    sent = []
+    for round_ in range(_SETTLED_ROUNDS):
+        turn = round_ % len(codes)
+        sent += replay_samples(
+            base_url,
+            programme.store,
+            programme.secret,
+            codes[turn:] + codes[:turn],
+            first_order_id=9_100_000 + 10 * round_,
+            placed=now - timedelta(days=45),
+        )
+    sent += replay_samples(
+        base_url, programme.store, programme.secret, codes, first_order_id=9_200_000
+    )
+    answers = Counter(f"{s.status} {s.answer.get('status', '')}".strip() for s in sent)
+
+    reports = payouts.run_for_app(state, as_of=now.date(), actor="codecut demo")
+    with transaction(state.engine) as session:
+        listed = payouts.list_payouts(session, batch_id=reports[-1].batch_id)
+        links = {
+            email: login_links.login_url(
+                state.settings,
+                login_links.token_for_email(session, email, app.secret_key or ""),
+            )
+            for email in programme.codes
+        }
+    _print(state, base_url, programme, answers, listed, links)
+
+
+def _print(
+    state: Any,
+    base_url: str,
+    programme: demo.DemoProgramme,
+    answers: Counter[str],
+    listed: list[dict[str, Any]],
+    links: dict[str, str],
+) -> None:
+    codecut = _command_name()
+    info("")
+    info(f"Codecut demo on {state.engine.url.render_as_string()}")
+    info(f"  store     {programme.store} (shopify, webhook secret: {programme.secret})")
+    info(f"  campaign  {programme.campaign}: 10% of goods after discounts, 30-day hold")
+    for email, code in programme.codes.items():
+        info(f"  code      {code:<12} {email}")
+    info("")
+    info(f"Sent {sum(answers.values())} signed Shopify deliveries to {base_url}/webhooks/shopify:")
+    for answer, count in sorted(answers.items()):
+        info(f"  {count:>3} x HTTP {answer}")
+    info("")
+    if listed:
+        info("This run's payouts (orders placed 45 days ago are past their hold):")
+        for p in listed:
+            info(
+                f"  #{p['id']:<4} {p['influencer_email']:<20} {p['amount']:>8} {p['currency']}"
+                f"  {p['method']:<7} {p['status']:<10} {p['reference'] or ''}"
+            )
+    else:
+        info("Nothing new to pay: earlier runs of the demo paid what was due.")
+    info("")
+    info("Where to look:")
+    info("  Influencer portal, signed in as each demo influencer (one-time links, 15 minutes):")
+    for email, link in links.items():
+        info(f"    {email:<20} {link}")
+    info(f"  Sign-in page      {base_url}/portal/login   (links are written to this log)")
+    info(f"  Share link        {base_url}/r/{programme.codes['anna@example.com']}")
+    info(f"  Health            {base_url}/health")
+    info(f"  Balances          {codecut} influencer show anna@example.com")
+    info(f"  Ledger (CSV)      {codecut} export ledger")
+    info(f"  Payouts           {codecut} payouts list   |   {codecut} export payouts")
+    manual = next((p["id"] for p in listed if p["method"] == "manual"), "<id>")
+    info(f"  Pay by hand       {codecut} payouts mark-paid {manual} --reference BANK-123")
+    info(f"  Deliveries        {codecut} events list")
+    info(f"  Finance API       {codecut} apikey create --name finance --scope finance, then")
+    info(f"                    curl -H 'Authorization: Bearer <key>' {base_url}/api/exports/")
+    info("                    payouts.csv (or ledger.csv, payouts.xlsx, ledger.xlsx)")
+    info("")
+
+
+def _command_name() -> str:
+    """How the user can run ``codecut`` again from here (it may not be on their PATH)."""
+    script = sys.argv[0]
+    if os.path.basename(script) == "codecut" and os.sep in script:
+        relative = os.path.relpath(script)
+        return relative if not relative.startswith("..") else script
+    return "codecut"
