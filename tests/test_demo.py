@@ -1,0 +1,47 @@
+"""``codecut demo`` as a new user runs it: a real process, a fresh folder, SQLite."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+CODECUT = str(Path(sys.executable).with_name("codecut"))
+
+
+def run_demo(folder: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODECUT_")}
+    return subprocess.run(
+        [CODECUT, "demo", "--no-serve", "--port", "0"],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
+    first = run_demo(tmp_path)
+    assert first.returncode == 0, first.stderr
+    out = first.stderr
+    assert "Traceback" not in out
+    assert "Sent 42 signed Shopify deliveries" in out
+    assert "HTTP 200 processed" in out
+    # Six rounds of 45-day-old orders: each influencer earns 18.00 + 10.00 + 0.00 twice = 56.00.
+    assert "anna@example.com        56.00 USD  stripe  paid" in out
+    assert "ben@example.com         56.00 USD  manual  pending" in out
+    assert "/portal/login/" in out and "/r/ANNA15" in out
+    assert (tmp_path / "instance" / "codecut.sqlite3").exists()
+
+    again = run_demo(tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "Nothing new to pay" in again.stderr
+
+    listed = subprocess.run(
+        [CODECUT, "payouts", "list", "--json"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert listed.returncode == 0
+    assert listed.stdout.count('"influencer_email"') == 3
