@@ -54,6 +54,11 @@ class SignIn:
     session_nonce: str
 
 
+def signing_key(settings: Settings, app_secret_key: str | bytes | None) -> str | bytes:
+    """``CODECUT_SECRET_KEY`` if set, else the app's ``SECRET_KEY``: every caller must agree."""
+    return settings.secret_key or app_secret_key or ""
+
+
 def _serializer(secret_key: str | bytes) -> URLSafeTimedSerializer:
     if not secret_key:
         raise RuntimeError("sign-in links need SECRET_KEY (or CODECUT_SECRET_KEY) to be set")

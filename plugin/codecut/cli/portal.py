@@ -23,6 +23,6 @@ def portal_link(email: str) -> None:
     settings = get_state().settings
     with session_scope() as session:
         token = login_links.token_for_email(
-            session, email, settings.secret_key or current_app.secret_key or ""
+            session, email, login_links.signing_key(settings, current_app.secret_key)
         )
     click.echo(login_links.login_url(settings, token))

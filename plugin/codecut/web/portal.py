@@ -110,7 +110,7 @@ def _check_csrf() -> tuple[str, int] | None:
 
 
 def _secret_key() -> str | bytes:
-    return get_state().settings.secret_key or current_app.secret_key or ""
+    return login_links.signing_key(get_state().settings, current_app.secret_key)
 
 
 def signed_in(session_db: Session) -> Influencer | None:
