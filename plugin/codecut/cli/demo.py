@@ -111,7 +111,9 @@ def _set_up(app: Flask, base_url: str) -> None:
         links = {
             email: login_links.login_url(
                 state.settings,
-                login_links.token_for_email(session, email, app.secret_key or ""),
+                login_links.token_for_email(
+                    session, email, login_links.signing_key(state.settings, app.secret_key)
+                ),
             )
             for email in programme.codes
         }
