@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from codecut.money import MoneyError, to_minor
 
@@ -169,6 +170,16 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
         return None
     value = str(value).strip()
     return value or None
+
+
+def header_host(headers: Mapping[str, str], name: str) -> str | None:
+    """The lowercase host named by a header holding a URL (``https://Shop.example.com/``) or a
+    bare host (``shop.example.com``): how WooCommerce and the generic format name the store."""
+    value = header(headers, name)
+    if not value:
+        return None
+    host = urlsplit(value if "://" in value else f"//{value}").hostname
+    return host.lower() if host else None
 
 
 def hmac_sha256(secret: str, body: bytes) -> bytes:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from codecut.money import MoneyError, currency_code, to_minor
 from codecut.storefronts.base import (
@@ -40,6 +39,7 @@ from codecut.storefronts.base import (
     RefundEvent,
     Rejected,
     header,
+    header_host,
     signature_matches,
     text_id,
     timestamp,
@@ -54,11 +54,7 @@ class GenericAdapter:
     platform = "generic"
 
     def store_domain(self, headers: Mapping[str, str]) -> str | None:
-        store = header(headers, "X-Codecut-Store")
-        if not store:
-            return None
-        host = urlsplit(store if "://" in store else f"//{store}").hostname
-        return host.lower() if host else None
+        return header_host(headers, "X-Codecut-Store")
 
     def verify(self, body: bytes, headers: Mapping[str, str], secrets: list[str]) -> bool:
         signature = header(headers, "X-Codecut-Signature") or ""

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 from codecut.money import currency_code
 from codecut.storefronts.base import (
@@ -35,6 +34,7 @@ from codecut.storefronts.base import (
     amount,
     codes_in_order,
     header,
+    header_host,
     signature_matches,
     text_id,
     timestamp,
@@ -88,11 +88,7 @@ class WooCommerceAdapter:
     platform = "woocommerce"
 
     def store_domain(self, headers: Mapping[str, str]) -> str | None:
-        source = header(headers, "X-WC-Webhook-Source")
-        if not source:
-            return None
-        host = urlsplit(source if "://" in source else f"//{source}").hostname
-        return host.lower() if host else None
+        return header_host(headers, "X-WC-Webhook-Source")
 
     def verify(self, body: bytes, headers: Mapping[str, str], secrets: list[str]) -> bool:
         keys = [wordpress_secret(secret) for secret in secrets]
