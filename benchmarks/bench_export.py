@@ -17,15 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, literal, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, insert, literal, select, text
 
 from codecut import db as database
 from codecut import reports
+from codecut.devtools.scratch_db import scratch_postgres
 from codecut.models import Campaign, Code, Influencer, LedgerEntry, Order, Store
 
 INFLUENCERS = 10_000
@@ -156,39 +155,33 @@ def main() -> None:
         child(args.child[0], args.child[1], int(args.child[2]))
         return
 
-    name = f"codecut_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-    engine = database.create_db_engine(url)
-    try:
-        database.upgrade(engine)
-        started = time.perf_counter()
-        seed(engine, args.rows)
-        print(
-            f"seeded {args.rows:,} ledger rows (with orders) "
-            f"in {time.perf_counter() - started:.1f}s"
-        )
-        for fmt in ("csv", "xlsx"):
-            for limit in (args.rows // 10, args.rows):
-                out = subprocess.run(
-                    [sys.executable, __file__, "--child", url, fmt, str(limit)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                r = json.loads(out.stdout)
-                print(
-                    f"{fmt:4} {r['rows']:>9,} rows  {r['seconds']:6.1f}s  "
-                    f"{r['rows'] / r['seconds']:>8,.0f} rows/s  peak RSS {r['peak_mb']:6.1f} MB  "
-                    f"file {r['bytes'] / 2**20:6.1f} MB"
-                )
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres(args.postgres) as url:
+        engine = database.create_db_engine(url)
+        try:
+            database.upgrade(engine)
+            started = time.perf_counter()
+            seed(engine, args.rows)
+            print(
+                f"seeded {args.rows:,} ledger rows (with orders) "
+                f"in {time.perf_counter() - started:.1f}s"
+            )
+            for fmt in ("csv", "xlsx"):
+                for limit in (args.rows // 10, args.rows):
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--child", url, fmt, str(limit)],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    r = json.loads(out.stdout)
+                    print(
+                        f"{fmt:4} {r['rows']:>9,} rows  {r['seconds']:6.1f}s  "
+                        f"{r['rows'] / r['seconds']:>8,.0f} rows/s  "
+                        f"peak RSS {r['peak_mb']:6.1f} MB  "
+                        f"file {r['bytes'] / 2**20:6.1f} MB"
+                    )
+        finally:
+            engine.dispose()
 
 
 if __name__ == "__main__":

@@ -12,10 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from codecut.devtools.scratch_db import scratch_postgres
 
 CODECUT = os.path.join(os.path.dirname(sys.executable), "codecut")
 
@@ -76,17 +74,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         bench("SQLite", f"sqlite:///{workdir}/bench.sqlite3", args.rows, workdir)
     if args.postgres:
-        name = f"codecut_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-            with tempfile.TemporaryDirectory() as workdir:
-                bench("PostgreSQL", url, args.rows, workdir)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with scratch_postgres(args.postgres) as url, tempfile.TemporaryDirectory() as workdir:
+            bench("PostgreSQL", url, args.rows, workdir)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import argparse
 import time
-import uuid
 from datetime import date
 
-from sqlalchemy import create_engine, event, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, insert, text
 
 from codecut import db as database
 from codecut import payouts
+from codecut.devtools.scratch_db import scratch_postgres
 from codecut.models import Influencer
 
 GROUP_BY = text(
@@ -61,73 +60,68 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
 
-    name = f"codecut_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-    engine = database.create_db_engine(url)
-    try:
-        database.upgrade(engine)
-        started = time.perf_counter()
-        seed(engine, args.entries, args.influencers)
-        print(
-            f"seeded {args.entries:,} entries for {args.influencers:,} influencers "
-            f"in {time.perf_counter() - started:.1f}s"
-        )
-
-        timings = []
-        for _ in range(3):
+    with scratch_postgres(args.postgres) as url:
+        engine = database.create_db_engine(url)
+        try:
+            database.upgrade(engine)
             started = time.perf_counter()
+            seed(engine, args.entries, args.influencers)
+            print(
+                f"seeded {args.entries:,} entries for {args.influencers:,} influencers "
+                f"in {time.perf_counter() - started:.1f}s"
+            )
+
+            timings = []
+            for _ in range(3):
+                started = time.perf_counter()
+                with engine.connect() as connection:
+                    balances = connection.execute(GROUP_BY).all()
+                timings.append(time.perf_counter() - started)
+            group_by = min(timings)
+            minimum = payouts.Minimum("50.00")
+            expected = {(i, c): int(s) for i, c, s, _n in balances if minimum.reached(int(s), c)}
+            print(f"raw GROUP BY: {len(balances):,} balances in {group_by:.3f}s (best of 3)")
+
+            statements: list[tuple[float, str]] = []
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def _before(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
+                conn.info["started"] = time.perf_counter()
+
+            @event.listens_for(engine, "after_cursor_execute")
+            def _after(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
+                statements.append((time.perf_counter() - conn.info["started"], statement))
+
+            started = time.perf_counter()
+            reports = payouts.run(engine, as_of=date(2026, 2, 1), minimum=minimum, actor="bench")
+            run = time.perf_counter() - started
+            print(
+                f"payout run:   {reports[0].payouts:,} payouts in {run:.3f}s "
+                f"({run / group_by:.1f}x the GROUP BY)"
+            )
+            link = max(statements)
+            print(
+                f"  of which the one UPDATE linking entries to payouts: {link[0]:.3f}s "
+                f"({link[1].split(' SET ')[0]})"
+            )
+            print(
+                f"  everything else (lock, approval, sums, inserts, recount): {run - link[0]:.3f}s"
+            )
+
             with engine.connect() as connection:
-                balances = connection.execute(GROUP_BY).all()
-            timings.append(time.perf_counter() - started)
-        group_by = min(timings)
-        minimum = payouts.Minimum("50.00")
-        expected = {(i, c): int(s) for i, c, s, _n in balances if minimum.reached(int(s), c)}
-        print(f"raw GROUP BY: {len(balances):,} balances in {group_by:.3f}s (best of 3)")
-
-        statements: list[tuple[float, str]] = []
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def _before(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
-            conn.info["started"] = time.perf_counter()
-
-        @event.listens_for(engine, "after_cursor_execute")
-        def _after(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
-            statements.append((time.perf_counter() - conn.info["started"], statement))
-
-        started = time.perf_counter()
-        reports = payouts.run(engine, as_of=date(2026, 2, 1), minimum=minimum, actor="bench")
-        run = time.perf_counter() - started
-        print(
-            f"payout run:   {reports[0].payouts:,} payouts in {run:.3f}s "
-            f"({run / group_by:.1f}x the GROUP BY)"
-        )
-        link = max(statements)
-        print(
-            f"  of which the one UPDATE linking entries to payouts: {link[0]:.3f}s "
-            f"({link[1].split(' SET ')[0]})"
-        )
-        print(f"  everything else (lock, approval, sums, inserts, recount): {run - link[0]:.3f}s")
-
-        with engine.connect() as connection:
-            made = {
-                (i, c): a
-                for i, c, a in connection.execute(
-                    text("SELECT influencer_id, currency, amount FROM codecut_payout")
-                )
-            }
-            settled = connection.execute(
-                text("SELECT COUNT(*) FROM codecut_ledger_entry WHERE payout_id IS NOT NULL")
-            ).scalar_one()
-        assert made == expected, "the run's payouts differ from the GROUP BY's balances"
-        print(f"check: payouts equal the GROUP BY balances; {settled:,} entries settled")
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+                made = {
+                    (i, c): a
+                    for i, c, a in connection.execute(
+                        text("SELECT influencer_id, currency, amount FROM codecut_payout")
+                    )
+                }
+                settled = connection.execute(
+                    text("SELECT COUNT(*) FROM codecut_ledger_entry WHERE payout_id IS NOT NULL")
+                ).scalar_one()
+            assert made == expected, "the run's payouts differ from the GROUP BY's balances"
+            print(f"check: payouts equal the GROUP BY balances; {settled:,} entries settled")
+        finally:
+            engine.dispose()
 
 
 if __name__ == "__main__":

@@ -16,12 +16,10 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
@@ -29,6 +27,7 @@ import portal_factory as factory
 
 from codecut import db as database
 from codecut.db import transaction
+from codecut.devtools.scratch_db import scratch_postgres
 from codecut.extension import get_state
 
 
@@ -104,19 +103,8 @@ def main() -> None:
         url = f"sqlite:///{workdir}/bench.sqlite3"
         bench("SQLite", url, args.orders, args.others, args.requests, workdir)
         if args.postgres:
-            name = f"codecut_bench_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            try:
-                pg = (
-                    make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-                )
+            with scratch_postgres(args.postgres) as pg:
                 bench("PostgreSQL", pg, args.orders, args.others, args.requests, workdir)
-            finally:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,12 +33,12 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from ref_durable_app import create_table  # noqa: E402
 from servers import gunicorn  # noqa: E402
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from storefront_payloads import dumps, load_fixture_json, shopify_headers  # noqa: E402
 
 from codecut import db, roster  # noqa: E402
+from codecut.devtools.scratch_db import scratch_postgres  # noqa: E402
 from codecut.models import LedgerEntry  # noqa: E402
 
 SHOP = "bench.myshopify.com"
@@ -160,17 +159,8 @@ def main() -> None:
             "SQLite", f"sqlite:///{workdir}/bench.sqlite3", args.requests, args.clients, args.warmup
         )
     if args.postgres:
-        name = f"codecut_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-        try:
+        with scratch_postgres(args.postgres) as url:
             bench("PostgreSQL", url, args.requests, args.clients, args.warmup)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 if __name__ == "__main__":

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from codecut import db as database
 from codecut.app import create_app
+from codecut.devtools.scratch_db import scratch_postgres
 
 PG_ENV = "CODECUT_TEST_DATABASE_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -59,20 +58,11 @@ def postgres_url(worker_id: str) -> Iterator[str]:
     admin_url = postgres_admin_url()
     if not admin_url:
         pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    name = f"codecut_test_{worker_id}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = database.create_db_engine(url)
-    database.upgrade(engine)
-    engine.dispose()
-    try:
+    with scratch_postgres(admin_url, prefix=f"codecut_test_{worker_id}") as url:
+        engine = database.create_db_engine(url)
+        database.upgrade(engine)
+        engine.dispose()
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:
