@@ -92,3 +92,15 @@ def test_embedded_under_a_prefix(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert client.get("/").status_code == 200
     assert client.get("/affiliates/health").get_json() == {"status": "ok"}
     assert "codecut" in shop.cli.commands
+
+
+def test_unknown_urls_answer_like_their_neighbours(app) -> None:  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    page = client.get("/portal/no-such-page")
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "Page not found" in page.get_data(as_text=True)
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    api = client.get("/api/no-such-endpoint")
+    assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
+    wrong_method = client.get("/webhooks/shopify")
+    assert wrong_method.status_code == 405 and "error" in wrong_method.get_json()

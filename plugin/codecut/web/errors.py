@@ -22,7 +22,11 @@ def _codecut_error(error: CodecutError) -> tuple[Response, int]:
     return error_response(error.status_code, error.code, error.message)
 
 
-def _http_error(error: HTTPException) -> tuple[Response, int]:
+def _http_error(error: HTTPException) -> tuple[Response, int] | Response:
+    from .pages import http_error_page, is_page_request
+
+    if is_page_request():
+        return http_error_page(error)
     code = (error.name or "error").lower().replace(" ", "_")
     return error_response(error.code or 500, code, error.description or error.name)
 

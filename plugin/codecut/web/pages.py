@@ -157,6 +157,25 @@ def _server_error(error: BaseException) -> tuple[str, int]:
     )
 
 
+#: Paths (under ``CODECUT_URL_PREFIX``) that people open in a browser: their errors are pages.
+PAGE_PATHS = ("/portal", "/r/")
+
+
+def is_page_request() -> bool:
+    """True for a request to a page path, even one no view matched (an unknown portal URL)."""
+    path = request.path.removeprefix(get_state().settings.url_prefix)
+    return path.startswith(PAGE_PATHS)
+
+
+def http_error_page(error: HTTPException) -> Response:
+    """The friendly page for an HTTP error outside any page view (e.g. an unknown portal URL)."""
+    status = error.code or 500
+    title = _HTTP_TITLES.get(status, "Something went wrong")
+    body, status = message_page(status, title, "", **formatters())
+    response = Response(body, status=status, mimetype="text/html")
+    return secure_headers(response)
+
+
 def register_page_errors(blueprint: Blueprint) -> None:
     """HTML error pages for this blueprint's views; the app's JSON handlers serve the rest."""
     blueprint.register_error_handler(HTTPException, _http_error)
