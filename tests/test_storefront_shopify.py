@@ -563,3 +563,18 @@ def test_line_goods_are_never_negative_and_sum_to_the_base(items: list[dict[str,
         gross = int(Decimal(item["price"]) * 100) * item["quantity"]
         off = sum(int(Decimal(a["amount"]) * 100) for a in item["discount_allocations"])
         assert line.goods == max(gross - off, 0)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("price", "1e9999"), ("price", "9999999999999999"), ("quantity", 10**7)]
+)
+def test_amounts_beyond_any_real_order_are_rejected_not_overflowed(field, value) -> None:  # type: ignore[no-untyped-def]
+    order = {
+        "id": 1,
+        "currency": "USD",
+        "financial_status": "paid",
+        "line_items": [{"price": "10.00", "quantity": 1, "discount_allocations": []}],
+    }
+    order["line_items"][0][field] = value
+    with pytest.raises(Rejected, match="line_items\\[0\\]"):
+        ADAPTER.parse("orders/paid", order, "USD")

@@ -223,6 +223,12 @@ def text_id(value: object, path: str) -> str:
     raise Rejected(f"malformed: {path} (expected an integer or a string id)")
 
 
+#: No real order line comes near this (10^15 minor units); beyond it sums could overflow BIGINT.
+MAX_AMOUNT = 10**15
+#: Likewise for quantities.
+MAX_QUANTITY = 10**6
+
+
 def amount(value: object, currency: str, path: str) -> int:
     """Minor units of a JSON amount, string or number (numbers go through ``str`` to stay exact)."""
     if value is None:
@@ -234,9 +240,12 @@ def amount(value: object, currency: str, path: str) -> int:
     if not isinstance(value, str | int | Decimal):
         raise Rejected(f"malformed: {path}")
     try:
-        return to_minor(value, currency, round_half_up=True)
+        minor = to_minor(value, currency, round_half_up=True)
     except MoneyError:
         raise Rejected(f"malformed: {path} ({value!r} is not an amount)") from None
+    if abs(minor) > MAX_AMOUNT:
+        raise Rejected(f"malformed: {path} ({value!r} is out of range)")
+    return minor
 
 
 def timestamp(value: object) -> datetime | None:

@@ -28,6 +28,8 @@ from typing import Any
 
 from codecut.money import currency_code
 from codecut.storefronts.base import (
+    MAX_AMOUNT,
+    MAX_QUANTITY,
     Delivery,
     Event,
     Line,
@@ -256,7 +258,11 @@ def _line(item: object, index: int, currency: str, taxes_included: bool) -> Line
     if price is None:
         raise Rejected(f"missing: {where}.price")
     quantity = _required(item, "quantity", f"{where}.quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 0 <= quantity <= MAX_QUANTITY
+    ):
         raise Rejected(f"malformed: {where}.quantity")
     allocations = _required(item, "discount_allocations", f"{where}.discount_allocations")
     if not isinstance(allocations, list):
@@ -278,10 +284,13 @@ def _line(item: object, index: int, currency: str, taxes_included: bool) -> Line
             if isinstance(tax_line, dict):
                 here = f"{where}.tax_lines[{number}].price"
                 tax += _money(tax_line, "price", currency, here) or 0
+    goods = max(price * quantity - discount - tax, 0)
+    if goods > MAX_AMOUNT:
+        raise Rejected(f"malformed: {where} (price x quantity is out of range)")
     line_id = item.get("id")
     return Line(
         line_id=text_id(line_id, f"{where}.id") if line_id is not None else str(index),
-        goods=max(price * quantity - discount - tax, 0),
+        goods=goods,
         quantity=quantity,
     )
 
