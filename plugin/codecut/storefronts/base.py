@@ -223,6 +223,19 @@ def text_id(value: object, path: str) -> str:
     raise Rejected(f"malformed: {path} (expected an integer or a string id)")
 
 
+def require_currency(value: object, currency: str) -> None:
+    """An order must be in the store's own currency: that is the only money commission reads."""
+    if value is None:
+        raise Rejected("missing: currency")
+    if not isinstance(value, str) or not value.strip():
+        raise Rejected("malformed: currency")
+    if value.strip().upper() != currency:
+        raise Rejected(
+            f"currency {value.strip().upper()} differs from the store's currency {currency}: "
+            "shop money cannot be read"
+        )
+
+
 #: No real order line comes near this (10^15 minor units); beyond it sums could overflow BIGINT.
 MAX_AMOUNT = 10**15
 #: Likewise for quantities.

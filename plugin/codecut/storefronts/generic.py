@@ -40,6 +40,7 @@ from codecut.storefronts.base import (
     Rejected,
     header,
     header_host,
+    require_currency,
     signature_matches,
     text_id,
     timestamp,
@@ -99,11 +100,7 @@ class GenericAdapter:
 
 def _order(order: dict[str, Any], currency: str) -> OrderEvent:
     order_id = text_id(order.get("id"), "id")
-    given = order.get("currency")
-    if given is None:
-        raise Rejected("missing: currency")
-    if not isinstance(given, str) or given.strip().upper() != currency:
-        raise Rejected(f"currency {given!r} differs from the store's currency {currency}")
+    require_currency(order.get("currency"), currency)
     paid = order.get("paid")
     if paid is None:
         raise Rejected("missing: paid")

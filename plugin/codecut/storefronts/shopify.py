@@ -39,6 +39,7 @@ from codecut.storefronts.base import (
     amount,
     codes_in_order,
     header,
+    require_currency,
     signature_matches,
     text_id,
     timestamp,
@@ -93,14 +94,7 @@ def parse_order(
 ) -> OrderEvent:
     """An order snapshot in the store's currency; raises :class:`Rejected` naming a bad field."""
     order_id = text_id(order.get("id"), "id")
-    payload_currency = _required(order, "currency", "currency")
-    if not isinstance(payload_currency, str) or not payload_currency.strip():
-        raise Rejected("malformed: currency")
-    if payload_currency.strip().upper() != currency:
-        raise Rejected(
-            f"currency {payload_currency.strip().upper()} differs from the store's currency "
-            f"{currency}: shop money cannot be read"
-        )
+    require_currency(order.get("currency"), currency)
     status = _required(order, "financial_status", "financial_status")
     if not isinstance(status, str):
         raise Rejected("malformed: financial_status")

@@ -35,6 +35,7 @@ from codecut.storefronts.base import (
     codes_in_order,
     header,
     header_host,
+    require_currency,
     signature_matches,
     text_id,
     timestamp,
@@ -122,16 +123,7 @@ class WooCommerceAdapter:
 def parse_order(order: dict[str, Any], currency: str) -> OrderEvent:
     """A REST v3 order in the store's currency; raises :class:`Rejected` naming a bad field."""
     order_id = text_id(order.get("id"), "id")
-    payload_currency = order.get("currency")
-    if payload_currency is None:
-        raise Rejected("missing: currency")
-    if not isinstance(payload_currency, str) or not payload_currency.strip():
-        raise Rejected("malformed: currency")
-    if payload_currency.strip().upper() != currency:
-        raise Rejected(
-            f"currency {payload_currency.strip().upper()} differs from the store's currency "
-            f"{currency}"
-        )
+    require_currency(order.get("currency"), currency)
     status = order.get("status")
     if status is None:
         raise Rejected("missing: status")
