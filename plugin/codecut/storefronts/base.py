@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from codecut.money import MoneyError, to_minor
@@ -221,6 +221,24 @@ def text_id(value: object, path: str) -> str:
     if isinstance(value, str) and value.strip():
         return value.strip()
     raise Rejected(f"malformed: {path} (expected an integer or a string id)")
+
+
+def required_list(obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
+    """``obj[key]``, which must be present and a JSON list; the reason names ``path``."""
+    value = obj.get(key)
+    if value is None:
+        raise Rejected(f"missing: {path}")
+    if not isinstance(value, list):
+        raise Rejected(f"malformed: {path} (expected a list)")
+    return value
+
+
+def optional_list(obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
+    """``obj[key]`` as a list, empty when absent or empty; anything else but a list is refused."""
+    value = obj.get(key) or []
+    if not isinstance(value, list):
+        raise Rejected(f"malformed: {path} (expected a list)")
+    return value
 
 
 def require_currency(value: object, currency: str) -> None:

@@ -41,6 +41,7 @@ from codecut.storefronts.base import (
     header,
     header_host,
     require_currency,
+    required_list,
     signature_matches,
     text_id,
     timestamp,
@@ -106,11 +107,7 @@ def _order(order: dict[str, Any], currency: str) -> OrderEvent:
         raise Rejected("missing: paid")
     if not isinstance(paid, bool):
         raise Rejected("malformed: paid (expected true or false)")
-    items = order.get("lines")
-    if items is None:
-        raise Rejected("missing: lines")
-    if not isinstance(items, list):
-        raise Rejected("malformed: lines (expected a list)")
+    items = required_list(order, "lines", "lines")
     lines = tuple(_line(item, index, currency) for index, item in enumerate(items))
     base = sum(line.goods for line in lines)
     codes = order.get("codes", [])

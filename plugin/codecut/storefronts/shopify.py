@@ -39,7 +39,9 @@ from codecut.storefronts.base import (
     amount,
     codes_in_order,
     header,
+    optional_list,
     require_currency,
+    required_list,
     signature_matches,
     text_id,
     timestamp,
@@ -98,9 +100,7 @@ def parse_order(
     status = _required(order, "financial_status", "financial_status")
     if not isinstance(status, str):
         raise Rejected("malformed: financial_status")
-    items = _required(order, "line_items", "line_items")
-    if not isinstance(items, list):
-        raise Rejected("malformed: line_items (expected a list)")
+    items = required_list(order, "line_items", "line_items")
     taxes_included = order.get("taxes_included") is True
     lines = tuple(
         line
@@ -109,9 +109,7 @@ def parse_order(
     )
     base = sum(line.goods for line in lines)
     total = _money(order, "total_price", currency, "total_price")
-    refunds = order.get("refunds") or []
-    if not isinstance(refunds, list):
-        raise Rejected("malformed: refunds (expected a list)")
+    refunds = optional_list(order, "refunds", "refunds")
     return OrderEvent(
         order_id=order_id,
         order_number=_order_number(order),
@@ -145,9 +143,7 @@ def parse_refund(
     refund_id = text_id(refund.get("id"), f"{path}id")
     if order_id is None or refund.get("order_id") is not None:
         order_id = text_id(refund.get("order_id"), f"{path}order_id")
-    items = _required(refund, "refund_line_items", f"{path}refund_line_items")
-    if not isinstance(items, list):
-        raise Rejected(f"malformed: {path}refund_line_items (expected a list)")
+    items = required_list(refund, "refund_line_items", f"{path}refund_line_items")
     lines: dict[str, int] = {}
     line_tax = 0
     detailed = True  # every refunded line says what its goods were worth
@@ -207,9 +203,7 @@ def _refunded_money(refund: dict[str, Any], currency: str, path: str) -> int | N
     is not the shop's cannot be converted here, so the refund's money is then unknown.
     """
     paid_back = 0
-    transactions = refund.get("transactions") or []
-    if not isinstance(transactions, list):
-        raise Rejected(f"malformed: {path}transactions (expected a list)")
+    transactions = optional_list(refund, "transactions", f"{path}transactions")
     for index, txn in enumerate(transactions):
         if not isinstance(txn, dict) or txn.get("status") != "success":
             continue
@@ -258,9 +252,7 @@ def _line(item: object, index: int, currency: str, taxes_included: bool) -> Line
         or not 0 <= quantity <= MAX_QUANTITY
     ):
         raise Rejected(f"malformed: {where}.quantity")
-    allocations = _required(item, "discount_allocations", f"{where}.discount_allocations")
-    if not isinstance(allocations, list):
-        raise Rejected(f"malformed: {where}.discount_allocations (expected a list)")
+    allocations = required_list(item, "discount_allocations", f"{where}.discount_allocations")
     if item.get("gift_card") is True:
         return None
     discount = 0

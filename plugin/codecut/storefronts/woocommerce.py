@@ -35,7 +35,9 @@ from codecut.storefronts.base import (
     codes_in_order,
     header,
     header_host,
+    optional_list,
     require_currency,
+    required_list,
     signature_matches,
     text_id,
     timestamp,
@@ -130,17 +132,11 @@ def parse_order(order: dict[str, Any], currency: str) -> OrderEvent:
     if not isinstance(status, str):
         raise Rejected("malformed: status")
     status = status.strip().lower().removeprefix("wc-")
-    items = order.get("line_items")
-    if items is None:
-        raise Rejected("missing: line_items")
-    if not isinstance(items, list):
-        raise Rejected("malformed: line_items (expected a list)")
+    items = required_list(order, "line_items", "line_items")
     lines = tuple(_line(item, index, currency) for index, item in enumerate(items))
     base = sum(line.goods for line in lines)
     total = order.get("total")
-    refunds = order.get("refunds") or []
-    if not isinstance(refunds, list):
-        raise Rejected("malformed: refunds (expected a list)")
+    refunds = optional_list(order, "refunds", "refunds")
     paid_at = order.get("date_paid_gmt") or order.get("date_paid")
     billing = order.get("billing")
     email = billing.get("email") if isinstance(billing, dict) else None
