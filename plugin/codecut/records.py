@@ -51,7 +51,11 @@ def influencer_record(influencer: Influencer, codes: list[str] | None = None) ->
         "handle": influencer.handle,
         "platform": influencer.platform,
         "followers": influencer.followers,
-        "commission": commission_text(influencer.commission_rate_bps, None, "USD"),
+        "commission": (
+            format_rate(influencer.commission_rate_bps)
+            if influencer.commission_rate_bps is not None
+            else None
+        ),
         "payout_method": influencer.payout_method,
         "stripe_account": influencer.stripe_account_id,
         "status": influencer.status,
