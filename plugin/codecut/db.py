@@ -61,10 +61,6 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def is_transient(error: BaseException) -> bool:
     """True for errors a retry cures: a locked SQLite file, a lost or refused connection."""
     if isinstance(error, OperationalError):

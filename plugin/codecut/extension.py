@@ -76,10 +76,6 @@ class Codecut:
 
             app.cli.add_command(codecut_group, self._cli_group)
 
-    @staticmethod
-    def state(app: Flask | None = None) -> CodecutState:
-        return get_state(app)
-
 
 def get_state(app: Flask | None = None) -> CodecutState:
     """The current app's Codecut state; a clear error if ``init_app`` was never called."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -298,13 +298,6 @@ def issue_code(
     raise Conflict(f"code {code or ''} could not be issued: it is taken in this store".strip())
 
 
-def find_code(session: Session, store_id: int, typed: str) -> Code | None:
-    """The issued code a customer's typed code means, in any letter case and spacing."""
-    return session.scalars(
-        select(Code).where(Code.store_id == store_id, Code.code == codegen.normalize(typed))
-    ).first()
-
-
 # -- bulk import ---------------------------------------------------------------------------------
 
 IMPORT_COLUMNS = ("email", "name", "handle", "followers", "commission", "code")
@@ -409,7 +402,3 @@ def import_influencers(
         if progress:
             progress(len(chunk))
     return ImportResult(influencers=len(rows), codes=issued)
-
-
-def count_codes(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Code)) or 0
