@@ -104,3 +104,16 @@ def test_unknown_urls_answer_like_their_neighbours(app) -> None:  # type: ignore
     assert api.status_code == 404 and api.get_json()["error"]["code"] == "not_found"
     wrong_method = client.get("/webhooks/shopify")
     assert wrong_method.status_code == 405 and "error" in wrong_method.get_json()
+
+
+def test_request_session_is_shared_within_a_context_and_closed_after(app) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from codecut import db_session
+
+    with app.app_context():
+        session = db_session()
+        assert db_session() is session
+        assert session.execute(text("SELECT 1")).scalar() == 1
+        assert session.in_transaction()
+    assert not session.in_transaction()  # closed by teardown_appcontext
