@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import Engine, insert, literal, select, text
 
 from codecut import db as database
-from codecut import reports
 from codecut.devtools.scratch_db import scratch_postgres
 from codecut.models import Campaign, Code, Influencer, LedgerEntry, Order, Store
+from codecut.reads import exports as reports
 
 INFLUENCERS = 10_000
 

@@ -18,9 +18,9 @@ from datetime import date
 from sqlalchemy import event, insert, text
 
 from codecut import db as database
-from codecut import payouts
 from codecut.devtools.scratch_db import scratch_postgres
 from codecut.models import Influencer
+from codecut.payouts import run as payouts
 
 GROUP_BY = text(
     "SELECT influencer_id, currency, SUM(amount), COUNT(*) FROM codecut_ledger_entry "

@@ -24,11 +24,12 @@ from sqlalchemy import text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import portal_factory as factory
+from builders import make_app
 
 from codecut import db as database
 from codecut.db import transaction
 from codecut.devtools.scratch_db import scratch_postgres
-from codecut.extension import get_state
+from codecut.state import get_state
 
 
 def build(url: str, orders: int, others: int) -> None:
@@ -65,7 +66,7 @@ def bench(label: str, url: str, orders: int, others: int, requests: int, workdir
     started = time.perf_counter()
     build(url, orders, others)
     built = time.perf_counter() - started
-    app = factory.portal_app(url, os.path.join(workdir, "instance"))
+    app = make_app(url, Path(workdir))
     app.config["TESTING"] = False
     client = factory.signed_in_client(app)
     for path in ("/portal/", "/portal/orders?page=1000", "/portal/orders?page=1"):

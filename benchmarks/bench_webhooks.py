@@ -37,9 +37,10 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from storefront_payloads import dumps, load_fixture_json, shopify_headers  # noqa: E402
 
-from codecut import db, roster  # noqa: E402
+from codecut import db  # noqa: E402
 from codecut.devtools.scratch_db import scratch_postgres  # noqa: E402
 from codecut.models import LedgerEntry  # noqa: E402
+from codecut.programme import campaigns, codes, influencers, stores  # noqa: E402
 
 SHOP = "bench.myshopify.com"
 SECRET = "bench-webhook-secret"
@@ -54,10 +55,10 @@ def prepare(url: str) -> None:
     engine = db.create_db_engine(url)
     db.upgrade(engine)
     with db.transaction(engine) as session:
-        roster.add_store(session, platform="shopify", domain=SHOP, secret=SECRET, currency="USD")
-        roster.add_campaign(session, store_domain=SHOP, name="Bench", slug="bench")
-        roster.add_influencer(session, email="anna@example.com", name="Anna Berg")
-        roster.issue_code(
+        stores.add_store(session, platform="shopify", domain=SHOP, secret=SECRET, currency="USD")
+        campaigns.add_campaign(session, store_domain=SHOP, name="Bench", slug="bench")
+        influencers.add_influencer(session, email="anna@example.com", name="Anna Berg")
+        codes.issue_code(
             session, influencer_email="anna@example.com", campaign_slug="bench", code="TENOFF"
         )
     create_table(engine)

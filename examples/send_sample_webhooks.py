@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from codecut.demo_orders import replay_samples
+from codecut.devtools.demo_orders import replay_samples
 
 
 def main() -> None:

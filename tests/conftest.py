@@ -12,15 +12,18 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from builders import cli_for, make_app
 from flask import Flask
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import SQLModel
 
 from codecut import db as database
-from codecut.app import create_app
+from codecut.devtools.fake_stripe import StripeServer
 from codecut.devtools.scratch_db import scratch_postgres
+from codecut.state import get_state
 
 PG_ENV = "CODECUT_TEST_DATABASE_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -87,37 +90,37 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(
-        {
-            "TESTING": True,
-            "CODECUT_DATABASE_URL": database_url,
-            "CODECUT_SECRET_KEY": "test-secret-key",
-        }
-    )
-    app.instance_path = str(tmp_path / "instance")
+    app = make_app(database_url, tmp_path)
     yield app
-    app.extensions["codecut"].engine.dispose()
+    get_state(app).engine.dispose()
 
 
 @pytest.fixture
 def engine(app: Flask) -> Engine:
-    return app.extensions["codecut"].engine
+    return get_state(app).engine
 
 
 @pytest.fixture
-def cli(app: Flask):  # type: ignore[no-untyped-def]
+def cli(app: Flask) -> Any:
     """Run ``codecut ...`` commands against the test app, as a user would type them."""
-    from codecut.cli import main
-
-    runner = app.test_cli_runner()
-
-    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-        return runner.invoke(main, list(args), input=input, obj=_script_info(app))
-
-    return invoke
+    return cli_for(app)
 
 
-def _script_info(app: Flask):  # type: ignore[no-untyped-def]
-    from flask.cli import ScriptInfo
+@pytest.fixture
+def stripe_server() -> Iterator[StripeServer]:
+    """A local stand-in for Stripe's API over real HTTP."""
+    with StripeServer() as server:
+        yield server
 
-    return ScriptInfo(create_app=lambda: app)
+
+@pytest.fixture
+def papp(database_url: str, tmp_path: Path, stripe_server: StripeServer) -> Iterator[Flask]:
+    """The app wired to the Stripe stand-in, with a 50.00 payout minimum."""
+    app = make_app(database_url, tmp_path, stripe_url=stripe_server.url)
+    yield app
+    get_state(app).engine.dispose()
+
+
+@pytest.fixture
+def pcli(papp: Flask) -> Any:
+    return cli_for(papp)

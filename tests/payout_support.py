@@ -1,77 +1,21 @@
-"""Fixtures and factories for the payout tests: an app wired to a local fake Stripe, and ledger
-entries inserted directly (the webhook engine that books them in production is tested elsewhere).
+"""Factories for the payout and export tests: ledger entries inserted directly (the webhook
+engine that books them in production is tested elsewhere), and ways to read back what was paid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import pytest
+from builders import DAY
 from flask import Flask
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from codecut import roster
-from codecut.app import create_app
 from codecut.db import transaction
-from codecut.devtools.fake_stripe import StripeServer
 from codecut.models import LedgerEntry, Order, Payout, utcnow
-
-STRIPE_KEY = "sk_test_codecut"
-WEBHOOK_SECRET = "whsec_codecut_test"
-DAY = date(2026, 1, 31)
-
-
-@pytest.fixture
-def stripe_server() -> Iterator[StripeServer]:
-    with StripeServer() as server:
-        yield server
-
-
-def make_app(database_url: str, tmp_path: Path, stripe_url: str, **config: Any) -> Flask:
-    app = create_app(
-        {
-            "TESTING": True,
-            "CODECUT_DATABASE_URL": database_url,
-            "CODECUT_SECRET_KEY": "test-secret-key",
-            "CODECUT_STRIPE_API_KEY": STRIPE_KEY,
-            "CODECUT_STRIPE_API_BASE": stripe_url,
-            "CODECUT_STRIPE_MAX_NETWORK_RETRIES": 1,
-            "CODECUT_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "CODECUT_PAYOUT_MINIMUM": "50.00",
-            **config,
-        }
-    )
-    app.instance_path = str(tmp_path / "instance")
-    return app
-
-
-@pytest.fixture
-def papp(database_url: str, tmp_path: Path, stripe_server: StripeServer) -> Iterator[Flask]:
-    app = make_app(database_url, tmp_path, stripe_server.url)
-    yield app
-    app.extensions["codecut"].engine.dispose()
-
-
-def cli_for(app: Flask):  # type: ignore[no-untyped-def]
-    from flask.cli import ScriptInfo
-
-    from codecut.cli import main
-
-    runner = app.test_cli_runner()
-
-    def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
-        return runner.invoke(main, list(args), input=input, obj=ScriptInfo(create_app=lambda: app))
-
-    return invoke
-
-
-@pytest.fixture
-def pcli(papp: Flask):  # type: ignore[no-untyped-def]
-    return cli_for(papp)
+from codecut.programme import campaigns, influencers, stores
+from codecut.programme.codes import issue_code
 
 
 def engine_of(app: Flask) -> Any:
@@ -83,10 +27,10 @@ def engine_of(app: Flask) -> Any:
 
 def programme(session: Session, currency: str = "USD", domain: str = "shop.example.com") -> Any:
     """A store and a campaign in ``currency``; returns the campaign."""
-    store = roster.add_store(
+    store = stores.add_store(
         session, platform="shopify", domain=domain, secret="s", currency=currency
     )
-    return roster.add_campaign(
+    return campaigns.add_campaign(
         session,
         store_domain=store.domain,
         name=f"Campaign {domain}",
@@ -96,7 +40,7 @@ def programme(session: Session, currency: str = "USD", domain: str = "shop.examp
 
 
 def influencer(session: Session, email: str, account: str | None = None, name: str = "") -> int:
-    row = roster.add_influencer(
+    row = influencers.add_influencer(
         session, email=email, name=name or email.split("@")[0].title(), stripe_account=account
     )
     return int(row.id)  # type: ignore[arg-type]
@@ -140,9 +84,9 @@ def order_entry(
     status: str = "approved",
 ) -> int:
     """A commission with its store, code and order, as an export shows it."""
-    person = roster.get_influencer(session, email)
-    code = roster.issue_code(session, influencer_email=email, campaign_slug=campaign.slug)
-    store_currency = roster.get_store(session, "shop.example.com").currency
+    person = influencers.get_influencer(session, email)
+    code = issue_code(session, influencer_email=email, campaign_slug=campaign.slug)
+    store_currency = stores.get_store(session, "shop.example.com").currency
     number = int(session.scalar(select(func.count()).select_from(Order)) or 0) + 1
     order = Order(
         store_id=campaign.store_id,

@@ -23,8 +23,7 @@ from flask import Flask
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from codecut import roster
-from codecut.app import create_app
+from codecut.errors import NotFound
 from codecut.models import (
     Campaign,
     Code,
@@ -36,6 +35,9 @@ from codecut.models import (
     Store,
 )
 from codecut.money import apply_rate
+from codecut.payouts.methods import method_for
+from codecut.programme import campaigns, influencers, stores
+from codecut.programme.codes import issue_code
 
 
 @dataclass
@@ -67,22 +69,22 @@ def seller(
 ) -> Seller:
     domain = domain or f"{currency.lower()}-{platform}.example.com"
     try:
-        store = roster.get_store(session, domain)
-    except roster.NotFound:
-        store = roster.add_store(
+        store = stores.get_store(session, domain)
+    except NotFound:
+        store = stores.add_store(
             session, platform=platform, domain=domain, secret="s", currency=currency, url=url
         )
     slug = campaign or f"{store.domain.split('.')[0]}-launch"
     try:
-        camp = roster.get_campaign(session, slug)
-    except roster.NotFound:
-        camp = roster.add_campaign(
+        camp = campaigns.get_campaign(session, slug)
+    except NotFound:
+        camp = campaigns.add_campaign(
             session, store_domain=store.domain, name=slug, slug=slug, commission=commission
         )
-    influencer = roster.get_influencer_or_none(session, email) or roster.add_influencer(
+    influencer = influencers.get_influencer_or_none(session, email) or influencers.add_influencer(
         session, email=email, name=name
     )
-    issued = roster.issue_code(session, influencer_email=email, campaign_slug=camp.slug, code=code)
+    issued = issue_code(session, influencer_email=email, campaign_slug=camp.slug, code=code)
     return Seller(store, camp, influencer, issued)
 
 
@@ -191,7 +193,7 @@ def payout(
         currency=who.store.currency,
         amount=amount,
         entry_count=1,
-        method=who.influencer.payout_method,
+        method=method_for(who.influencer.stripe_account_id),
         status=status,
         reference=reference,
         period_end=created.date(),
@@ -339,20 +341,6 @@ def smtp_server() -> Iterator[tuple[MailCatcher, int]]:
         controller.stop()
 
 
-def portal_app(database_url: str, instance: str, **config: Any) -> Flask:
-    """The standalone app for ``database_url`` (already migrated) with extra settings."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "CODECUT_DATABASE_URL": database_url,
-            "CODECUT_SECRET_KEY": "test-secret-key",
-            **config,
-        }
-    )
-    app.instance_path = instance
-    return app
-
-
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -371,8 +359,8 @@ def sign_in_with_token(client: Any, token: str) -> Any:
 
 def signed_in_client(app: Flask, email: str = "anna@example.com", **client_args: Any) -> Any:
     """A test client signed in as ``email`` through a real link (the CLI's)."""
-    from codecut import login_links
-    from codecut.extension import get_state
+    from codecut.access import login_links
+    from codecut.state import get_state
 
     engine = get_state(app).engine
     with Session(engine) as session, session.begin():

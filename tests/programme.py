@@ -9,9 +9,10 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 from storefront_payloads import dumps, shopify_headers
 
-from codecut import roster
 from codecut.db import transaction
 from codecut.models import LedgerEntry, Order, WebhookEvent
+from codecut.programme import campaigns, influencers, stores
+from codecut.programme.codes import issue_code
 
 SHOP = "shop.myshopify.com"
 SECRET = "shpss_test_secret"
@@ -33,11 +34,11 @@ def make_programme(
 ) -> None:
     """A store, one campaign, one influencer holding ``codes``."""
     with transaction(engine) as session:
-        roster.add_store(
+        stores.add_store(
             session, platform=platform, domain=domain, secret=secret, currency=currency
         )
         slug = f"{platform}-launch" if domain == SHOP else f"launch-{domain.split('.')[0]}"
-        roster.add_campaign(
+        campaigns.add_campaign(
             session,
             store_domain=domain,
             name="Launch",
@@ -45,10 +46,10 @@ def make_programme(
             commission=commission,
             hold_days=hold_days,
         )
-        if roster.get_influencer_or_none(session, email) is None:
-            roster.add_influencer(session, email=email, name="Anna Berg", commission=override)
+        if influencers.get_influencer_or_none(session, email) is None:
+            influencers.add_influencer(session, email=email, name="Anna Berg", commission=override)
         for code in codes:
-            roster.issue_code(session, influencer_email=email, campaign_slug=slug, code=code)
+            issue_code(session, influencer_email=email, campaign_slug=slug, code=code)
 
 
 def shopify_post(

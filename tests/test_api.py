@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """The finance API: Bearer keys, scopes, and streamed CSV/XLSX downloads."""
 
 from __future__ import annotations
@@ -7,18 +6,12 @@ import csv
 import io
 
 import openpyxl
-from payout_support import (  # noqa: F401
-    DAY,
-    engine_of,
-    entry,
-    influencer,
-    papp,
-    pcli,
-    stripe_server,
-)
+from builders import DAY
+from payout_support import engine_of, entry, influencer
 
-from codecut import apikeys, reports
+from codecut.access import apikeys
 from codecut.db import transaction
+from codecut.reads import exports as reports
 
 
 def _keys(app):  # type: ignore[no-untyped-def]

@@ -1,14 +1,13 @@
-# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """``codecut apikey``: the key is printed once, only its SHA-256 is stored."""
 
 from __future__ import annotations
 
 import hashlib
 
-from payout_support import engine_of, papp, pcli, stripe_server  # noqa: F401
+from payout_support import engine_of
 from sqlalchemy import select
 
-from codecut import apikeys
+from codecut.access import apikeys
 from codecut.db import transaction
 from codecut.models import ApiKey, AuditEvent
 

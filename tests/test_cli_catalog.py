@@ -216,7 +216,7 @@ def test_duplicate_code_in_any_letter_case(programme, engine) -> None:  # type: 
 
 def test_commands_before_migrations_say_what_to_do(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from codecut.app import create_app
-    from codecut.cli import main
+    from codecut.cli.main import main
 
     app = create_app(
         {

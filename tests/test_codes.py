@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codecut import codes
 from codecut.errors import InvalidInput
+from codecut.programme import codes
 
 
 def test_normalize_trims_and_uppercases() -> None:

@@ -7,7 +7,7 @@ import json
 from programme import amounts, deliveries, make_programme, shopify_post
 from storefront_payloads import load_fixture_json
 
-from codecut import ledger
+from codecut.commissions import posting as ledger
 
 ORDER = "shopify_order_code_FAKE30_manual_application"
 

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """Ledger and payout exports, CSV and XLSX, read back as finance would read them."""
 
 from __future__ import annotations
@@ -7,20 +6,11 @@ import csv
 import io
 
 import openpyxl
-from payout_support import (  # noqa: F401
-    DAY,
-    engine_of,
-    entry,
-    influencer,
-    order_entry,
-    papp,
-    pcli,
-    programme,
-    stripe_server,
-)
+from builders import DAY
+from payout_support import engine_of, entry, influencer, order_entry, programme
 
-from codecut import reports
 from codecut.db import transaction
+from codecut.reads import exports as reports
 
 
 def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]

@@ -40,7 +40,7 @@ def test_host_settings_win_over_defaults(tmp_path) -> None:  # type: ignore[no-u
     )
     Codecut(app)
     settings = get_state(app).settings
-    assert settings.payout_minimum == "25.00"
+    assert str(settings.payout_minimum) == "25.00"
     assert settings.public_url == "https://x.test"
     assert app.config["CODECUT_HOLD_DAYS"] == 30
 

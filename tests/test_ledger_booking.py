@@ -10,10 +10,11 @@ from hypothesis import strategies as st
 from programme import INFLUENCER, SHOP, amounts, entries, make_programme, orders
 from sqlalchemy import select, update
 
-from codecut import roster
+from codecut.commissions.posting import Posting, Result
 from codecut.db import transaction
-from codecut.ledger import Posting, Result
 from codecut.models import Code, LedgerEntry, Store
+from codecut.programme import influencers, stores
+from codecut.programme.codes import issue_code
 from codecut.storefronts.base import CancelEvent, Line, OrderEvent, RefundEvent
 
 PLACED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -47,7 +48,7 @@ def order(
 
 def book(engine, *events, now: datetime | None = None) -> list[Result]:  # type: ignore[no-untyped-def]
     with transaction(engine) as session:
-        store = roster.get_store(session, SHOP)
+        store = stores.get_store(session, SHOP)
         posting = Posting(session.connection(), store.id, store.currency, hold_days=30, now=now)
         results = [posting.apply(event) for event in events]
         posting.settle()
@@ -85,9 +86,9 @@ def test_the_first_of_our_codes_in_the_order_list_wins(engine) -> None:  # type:
     make_programme(engine)
     make_programme(engine, domain="other.myshopify.com", codes=("ANNA2",), email="b@example.com")
     with transaction(engine) as session:
-        store = roster.get_store(session, "shop.myshopify.com")
-        roster.add_influencer(session, email="ben@example.com", name="Ben")
-        roster.issue_code(
+        store = stores.get_store(session, "shop.myshopify.com")
+        influencers.add_influencer(session, email="ben@example.com", name="Ben")
+        issue_code(
             session,
             influencer_email="ben@example.com",
             campaign_slug="shopify-launch",
@@ -110,7 +111,7 @@ def test_the_influencer_override_beats_the_campaign_and_flat_rules_ignore_the_ba
     book(engine, order("1", base=1004))
     assert amounts(engine) == {"commission:1": 126}  # 12.5% of 10.04 = 1.255 -> 1.26
     with transaction(engine) as session:
-        store = roster.get_store(session, "flat.myshopify.com")
+        store = stores.get_store(session, "flat.myshopify.com")
         posting = Posting(session.connection(), store.id, store.currency, hold_days=30)
         posting.apply(order("9", base=123456, codes=("flat7",)))
         posting.apply(RefundEvent("r9", "9", goods=30864))  # a quarter of the goods
@@ -133,11 +134,13 @@ def test_test_orders_and_self_referrals_are_recorded_with_zero_and_a_reason(engi
 def test_paused_terminated_and_inactive_codes_earn_nothing(engine) -> None:  # type: ignore[no-untyped-def]
     make_programme(engine)
     with transaction(engine) as session:
-        influencer = roster.get_influencer(session, INFLUENCER)
-        roster.set_influencer_status(session, influencer, "paused")
+        influencer = influencers.get_influencer(session, INFLUENCER)
+        influencers.set_influencer_status(session, influencer, "paused")
     book(engine, order("1"))
     with transaction(engine) as session:
-        roster.set_influencer_status(session, roster.get_influencer(session, INFLUENCER), "active")
+        influencers.set_influencer_status(
+            session, influencers.get_influencer(session, INFLUENCER), "active"
+        )
         session.execute(update(Code).where(Code.code == "TENOFF").values(active=False))
     book(engine, order("2"))
     reasons = [reason for *_, reason in entries(engine)]
@@ -222,7 +225,7 @@ def test_random_refund_sequences_through_the_database_net_to_exactly_zero(
     if not _has_store(engine):
         make_programme(engine)
     with transaction(engine) as session:
-        influencer = roster.get_influencer(session, INFLUENCER)
+        influencer = influencers.get_influencer(session, INFLUENCER)
         influencer.commission_rate_bps = bps
     order_id = str(next(_ids))
     book(engine, order(order_id, base=base))
@@ -241,9 +244,11 @@ def _has_store(engine) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _split(total: int, weights: list[int]) -> list[int]:
-    from codecut.money import allocate
-
-    return [part for part in allocate(total, weights) if part > 0] or [total]
+    """``total`` in parts proportional to ``weights`` adding up to it (the last takes the rest)."""
+    whole = sum(weights)
+    parts = [total * weight // whole for weight in weights[:-1]]
+    parts.append(total - sum(parts))
+    return [part for part in parts if part > 0] or [total]
 
 
 def _order_sum(engine, order_id: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]

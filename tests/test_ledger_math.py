@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codecut.attribution import Rule
-from codecut.ledger import next_reversal, reversal_target
+from codecut.commissions.reversal import next_reversal, reversal_target
+from codecut.commissions.rule import CommissionRule as Rule
 
 
 def test_percentage_is_applied_once_half_up() -> None:

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """Kill a real ``codecut payouts run`` process mid-run; the next run finishes the job and no
 money leaves twice."""
 
@@ -11,18 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from payout_support import (  # noqa: F401
-    DAY,
-    STRIPE_KEY,
-    engine_of,
-    entries_of,
-    entry,
-    influencer,
-    papp,
-    payouts_of,
-    pcli,
-    stripe_server,
-)
+from builders import DAY, STRIPE_KEY
+from payout_support import engine_of, entries_of, entry, influencer, payouts_of
 from sqlalchemy import select
 
 from codecut.db import transaction

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import pytest
 from babel.numbers import format_currency
-from portal_factory import at, order, payout, portal_app, seller, smtp_server
+from builders import make_app
+from portal_factory import at, order, payout, seller, smtp_server
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from codecut.db import transaction
-from codecut.extension import get_state
 from codecut.models import LedgerEntry, Payout, utcnow
+from codecut.state import get_state
 
 #: Debian's Chromium; CODECUT_CHROMIUM points elsewhere (e.g. to check the skip/fail behaviour).
 CHROMIUM = os.environ.get("CODECUT_CHROMIUM", "/usr/bin/chromium")
@@ -69,9 +70,9 @@ def served(sqlite_template, tmp_path_factory) -> Iterator[tuple]:  # type: ignor
         port = sock.getsockname()[1]
     base = f"http://127.0.0.1:{port}"
     with smtp_server() as (catcher, smtp_port):
-        app = portal_app(
+        app = make_app(
             f"sqlite:///{database}",
-            str(folder / "instance"),
+            folder,
             CODECUT_PUBLIC_URL=base,
             CODECUT_MAIL_SERVER="127.0.0.1",
             CODECUT_MAIL_PORT=smtp_port,

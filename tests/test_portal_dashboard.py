@@ -8,16 +8,17 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from builders import make_app
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from portal_factory import at, csrf_of, order, payout, portal_app, seller, signed_in_client
+from portal_factory import at, csrf_of, order, payout, seller, signed_in_client
 from sqlalchemy import select
 
-from codecut import roster
 from codecut.db import transaction
-from codecut.extension import get_state
 from codecut.models import LedgerEntry, utcnow
-from codecut.reports import LEDGER_COLUMNS
+from codecut.programme import influencers
+from codecut.reads.exports import LEDGER_COLUMNS
+from codecut.state import get_state
 
 PUBLIC = "https://earn.example.com"
 
@@ -29,7 +30,7 @@ def figures(html: str) -> dict[str, str]:
 @pytest.fixture
 def shop(database_url, tmp_path):  # type: ignore[no-untyped-def]
     """Anna with one order in every state, Ben with his own orders, on one store."""
-    app = portal_app(database_url, str(tmp_path / "instance"), CODECUT_PUBLIC_URL=PUBLIC)
+    app = make_app(database_url, tmp_path, CODECUT_PUBLIC_URL=PUBLIC)
     today = utcnow().date()
     with transaction(get_state(app).engine) as s:
         anna = seller(s)
@@ -186,7 +187,7 @@ def test_money_is_formatted_for_the_viewer(shop: Flask, header: str, approved: s
 
 
 def test_default_locale_setting_applies(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = portal_app(database_url, str(tmp_path / "i"), CODECUT_DEFAULT_LOCALE="de_DE")
+    app = make_app(database_url, tmp_path, CODECUT_DEFAULT_LOCALE="de_DE")
     with transaction(get_state(app).engine) as s:
         order(s, seller(s), number="#1", base=10000, placed=datetime.now(UTC), status="approved")
     page = signed_in_client(app).get("/portal/").text
@@ -205,7 +206,7 @@ def test_default_locale_setting_applies(database_url, tmp_path) -> None:  # type
 def test_decimals_follow_the_currency(
     database_url, tmp_path, currency, base, expected_en, expected_de
 ) -> None:  # type: ignore[no-untyped-def]
-    app = portal_app(database_url, str(tmp_path / "i"))
+    app = make_app(database_url, tmp_path)
     with transaction(get_state(app).engine) as s:
         who = seller(s, currency=currency, code=f"ANNA{currency}")
         order(s, who, number="#1", base=base, placed=datetime.now(UTC), status="approved")
@@ -222,7 +223,7 @@ def test_decimals_follow_the_currency(
 
 
 def test_orders_are_paginated_newest_first(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = portal_app(database_url, str(tmp_path / "i"))
+    app = make_app(database_url, tmp_path)
     start = datetime(2026, 1, 1, tzinfo=UTC)
     with transaction(get_state(app).engine) as s:
         who = seller(s)
@@ -364,7 +365,7 @@ def test_a_link_for_one_influencer_signs_in_only_that_influencer(shop: Flask) ->
 
 
 def test_share_links_redirect_to_the_store_with_the_code(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = portal_app(database_url, str(tmp_path / "i"), CODECUT_PUBLIC_URL=PUBLIC)
+    app = make_app(database_url, tmp_path, CODECUT_PUBLIC_URL=PUBLIC)
     with transaction(get_state(app).engine) as s:
         seller(s, url="https://shop.example.com/")
         seller(
@@ -387,7 +388,7 @@ def test_share_links_redirect_to_the_store_with_the_code(database_url, tmp_path)
             url="https://b.example.com",
         )
         gone = seller(s, email="gone@example.com", name="Gone", code="GONE")
-        roster.set_influencer_status(s, gone.influencer, "terminated")
+        influencers.set_influencer_status(s, gone.influencer, "terminated")
         assert both
     client = app.test_client()
 
@@ -410,7 +411,7 @@ def test_share_links_redirect_to_the_store_with_the_code(database_url, tmp_path)
 
 
 def test_a_new_influencer_sees_an_empty_but_friendly_page(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = portal_app(database_url, str(tmp_path / "i"))
+    app = make_app(database_url, tmp_path)
     with transaction(get_state(app).engine) as s:
         seller(s)
     page = signed_in_client(app).get("/portal/").text

@@ -8,14 +8,15 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from builders import make_app
 from flask import Flask
-from portal_factory import csrf_of, portal_app, seller, sign_in_with_token, smtp_server
+from portal_factory import csrf_of, seller, sign_in_with_token, smtp_server
 
-from codecut import roster
+from codecut.access.ratelimit import ADDRESS_LIMIT, EMAIL_LIMIT
 from codecut.db import transaction
-from codecut.extension import get_state
 from codecut.models import Influencer
-from codecut.ratelimit import ADDRESS_LIMIT, EMAIL_LIMIT
+from codecut.programme import influencers
+from codecut.state import get_state
 
 PUBLIC = "https://earn.example.com"
 
@@ -27,13 +28,13 @@ def mail() -> Iterator[tuple]:  # type: ignore[type-arg]
 
 
 def _app(database_url: str, tmp_path, **config) -> Flask:  # type: ignore[no-untyped-def]
-    app = portal_app(database_url, str(tmp_path / "instance"), CODECUT_PUBLIC_URL=PUBLIC, **config)
+    app = make_app(database_url, tmp_path, CODECUT_PUBLIC_URL=PUBLIC, **config)
     with transaction(get_state(app).engine) as session:
-        if roster.get_influencer_or_none(session, "anna@example.com") is None:
+        if influencers.get_influencer_or_none(session, "anna@example.com") is None:
             seller(session)
             seller(session, email="pia@example.com", name="Pia Paused", code="PIA5")
-            roster.set_influencer_status(
-                session, roster.get_influencer(session, "pia@example.com"), "paused"
+            influencers.set_influencer_status(
+                session, influencers.get_influencer(session, "pia@example.com"), "paused"
             )
     return app
 
@@ -133,7 +134,7 @@ def test_every_form_needs_the_csrf_token(portal) -> None:  # type: ignore[no-unt
     )
 
     with transaction(get_state(portal).engine) as session:
-        from codecut import login_links
+        from codecut.access import login_links
 
         token = login_links.token_for_email(session, "anna@example.com", "test-secret-key")
     client.get(f"/portal/login/{token}")
@@ -164,7 +165,7 @@ def test_another_sites_form_cannot_sign_someone_out(portal) -> None:  # type: ig
     ],
 )
 def test_tampered_links_get_a_friendly_page(portal, mangle, status, words) -> None:  # type: ignore[no-untyped-def]
-    from codecut import login_links
+    from codecut.access import login_links
 
     with transaction(get_state(portal).engine) as session:
         token = login_links.token_for_email(session, "anna@example.com", "test-secret-key")
@@ -182,7 +183,7 @@ def test_tampered_links_get_a_friendly_page(portal, mangle, status, words) -> No
 
 
 def test_expired_links_get_a_friendly_page(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from codecut import login_links
+    from codecut.access import login_links
 
     app = _app(database_url, tmp_path, CODECUT_LOGIN_TOKEN_MAX_AGE=-1)
     with transaction(get_state(app).engine) as session:
@@ -233,7 +234,7 @@ def test_sign_in_attempts_are_rate_limited_per_address(database_url, tmp_path) -
 def test_log_out_everywhere_ends_other_sessions_and_unused_links(portal) -> None:  # type: ignore[no-untyped-def]
     from portal_factory import signed_in_client
 
-    from codecut import login_links
+    from codecut.access import login_links
 
     laptop, phone = signed_in_client(portal), signed_in_client(portal)
     with transaction(get_state(portal).engine) as session:
@@ -252,8 +253,8 @@ def test_pausing_an_influencer_ends_their_session(portal) -> None:  # type: igno
 
     client = signed_in_client(portal)
     with transaction(get_state(portal).engine) as session:
-        influencer = roster.get_influencer(session, "anna@example.com")
-        roster.set_influencer_status(session, influencer, "terminated")
+        influencer = influencers.get_influencer(session, "anna@example.com")
+        influencers.set_influencer_status(session, influencer, "terminated")
     response = client.get("/portal/")
     assert response.status_code == 302 and "expired=1" in response.headers["Location"]
 
@@ -300,8 +301,8 @@ def test_cli_prints_a_working_link_alone_on_stdout(app, cli) -> None:  # type: i
 def test_cli_refuses_unknown_and_inactive_emails(app, cli) -> None:  # type: ignore[no-untyped-def]
     with transaction(get_state(app).engine) as session:
         seller(session)
-        roster.set_influencer_status(
-            session, roster.get_influencer(session, "anna@example.com"), "paused"
+        influencers.set_influencer_status(
+            session, influencers.get_influencer(session, "anna@example.com"), "paused"
         )
     for email, words in (("nobody@example.com", "no influencer"), ("anna@example.com", "paused")):
         result = cli("portal", "link", email)

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """Stripe payouts against the local fake Stripe over real HTTP: transfer parameters, exponents,
 idempotency across crashes, 5xx answers, declines, retry and cancel."""
 
@@ -6,23 +5,15 @@ from __future__ import annotations
 
 import pytest
 import stripe
-from payout_support import (  # noqa: F401
-    DAY,
-    STRIPE_KEY,
-    engine_of,
-    entries_of,
-    entry,
-    influencer,
-    make_app,
-    papp,
-    payouts_of,
-    pcli,
-    stripe_server,
-)
+from builders import DAY, STRIPE_KEY, make_app
+from payout_support import engine_of, entries_of, entry, influencer, payouts_of
 
-from codecut import payout_sending, payouts, stripe_transfers
 from codecut.db import transaction
 from codecut.errors import InvalidInput
+from codecut.payouts import sending as payout_sending
+from codecut.payouts import stripe_client as stripe_transfers
+from codecut.payouts.run import run
+from codecut.state import get_state
 
 
 def _anna(app, amount: int = 6000, currency: str = "USD") -> int:  # type: ignore[no-untyped-def]
@@ -126,9 +117,11 @@ def test_lost_answer_is_settled_by_lookup_without_retries(
     tmp_path,
     stripe_server,
 ) -> None:
-    from payout_support import cli_for
+    from builders import cli_for
 
-    app = make_app(database_url, tmp_path, stripe_server.url, CODECUT_STRIPE_MAX_NETWORK_RETRIES=0)
+    app = make_app(
+        database_url, tmp_path, stripe_url=stripe_server.url, CODECUT_STRIPE_MAX_NETWORK_RETRIES=0
+    )
     stripe_server.fake.fund("usd", 10_000)
     stripe_server.fake.drop_next(after_create=True)
     _anna(app)
@@ -143,9 +136,11 @@ def test_lost_request_is_sent_again_after_the_lookup(
     tmp_path,
     stripe_server,
 ) -> None:
-    from payout_support import cli_for
+    from builders import cli_for
 
-    app = make_app(database_url, tmp_path, stripe_server.url, CODECUT_STRIPE_MAX_NETWORK_RETRIES=0)
+    app = make_app(
+        database_url, tmp_path, stripe_url=stripe_server.url, CODECUT_STRIPE_MAX_NETWORK_RETRIES=0
+    )
     cli = cli_for(app)
     stripe_server.fake.fund("usd", 10_000)
     stripe_server.fake.drop_next(after_create=False)  # never reached the endpoint
@@ -229,7 +224,7 @@ def test_restricted_account_then_cancel(papp, pcli, stripe_server) -> None:
 
 
 def test_retry_goes_to_the_fixed_account(papp, pcli, stripe_server) -> None:
-    from codecut import roster
+    from codecut.programme import influencers
 
     stripe_server.fake.fund("usd", 10_000)
     stripe_server.fake.mark_account("acct_anna", "invalid")
@@ -237,22 +232,24 @@ def test_retry_goes_to_the_fixed_account(papp, pcli, stripe_server) -> None:
     _run(pcli)
     assert payouts_of(papp)[0].failure_code == "account_invalid"
     with transaction(engine_of(papp)) as s:
-        roster.get_influencer(s, "anna@example.com").stripe_account_id = "acct_anna2"
+        influencers.get_influencer(s, "anna@example.com").stripe_account_id = "acct_anna2"
     assert pcli("payouts", "retry", "1").exit_code == 0
     assert stripe_server.fake.transfers[0]["destination"] == "acct_anna2"
 
 
 def test_wrong_api_key_stops_the_run(database_url, tmp_path, stripe_server) -> None:
-    from payout_support import cli_for
+    from builders import cli_for
 
-    app = make_app(database_url, tmp_path, stripe_server.url, CODECUT_STRIPE_API_KEY="rk_bad")
+    app = make_app(
+        database_url, tmp_path, stripe_url=stripe_server.url, CODECUT_STRIPE_API_KEY="rk_bad"
+    )
     _anna(app)
     result = cli_for(app)("payouts", "run", "--as-of", DAY.isoformat())
     assert result.exit_code == 1 and "Stripe refused the API key" in result.stderr
     # Nothing failed for a platform problem; the next run (with a good key) finishes the job.
     assert [p.status for p in payouts_of(app)] == ["processing"]
     app.extensions["codecut"].engine.dispose()
-    good = make_app(database_url, tmp_path, stripe_server.url)
+    good = make_app(database_url, tmp_path, stripe_url=stripe_server.url)
     stripe_server.fake.fund("usd", 10_000)
     result = cli_for(good)("payouts", "run", "--as-of", DAY.isoformat(), "--json")
     assert result.exit_code == 0, result.stderr
@@ -294,9 +291,17 @@ def test_fake_stripe_idempotency_rules(stripe_server) -> None:
         ).v1.transfers.list()
 
 
-def test_run_for_app_is_what_the_demo_calls(papp, stripe_server) -> None:
-    """The core entry point for callers without the CLI (the demo, a scheduler)."""
+def test_the_core_run_takes_what_the_app_hands_it(papp, stripe_server) -> None:
+    """The core entry point for callers without the CLI (the demo, a scheduler): the engine,
+    the minimum and a Stripe client factory, never the app's state object."""
     stripe_server.fake.fund("usd", 10_000)
     _anna(papp)
-    reports = payouts.run_for_app(papp.extensions["codecut"], as_of=DAY, actor="demo")
+    state = get_state(papp)
+    reports = run(
+        state.engine,
+        as_of=DAY,
+        minimum=state.settings.payout_minimum,
+        actor="demo",
+        client_factory=state.stripe_client,
+    )
     assert [(r.batch_id, r.statuses) for r in reports] == [(1, {"paid": 1})]

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from payout_support)
 """``POST /webhooks/stripe``: signatures, duplicates, and transfer.reversed booking money back."""
 
 from __future__ import annotations
@@ -7,19 +6,8 @@ import json
 import time
 
 import stripe
-from payout_support import (  # noqa: F401
-    DAY,
-    WEBHOOK_SECRET,
-    count,
-    engine_of,
-    entries_of,
-    entry,
-    influencer,
-    papp,
-    payouts_of,
-    pcli,
-    stripe_server,
-)
+from builders import DAY, WEBHOOK_SECRET
+from payout_support import count, engine_of, entries_of, entry, influencer, payouts_of
 
 from codecut.db import transaction
 from codecut.models import StripeEvent

@@ -6,7 +6,7 @@ import pytest
 from programme import SECRET, SHOP, amounts, make_programme
 from servers import gunicorn
 
-from codecut.demo_orders import replay_samples
+from codecut.devtools.demo_orders import replay_samples
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

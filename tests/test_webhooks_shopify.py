@@ -28,8 +28,10 @@ from programme import (
 from sqlalchemy.exc import OperationalError
 from storefront_payloads import load_fixture_json
 
-from codecut import inbox, ledger, roster
+from codecut.commissions import posting as ledger
 from codecut.db import transaction
+from codecut.inbox import replay as inbox
+from codecut.programme import stores
 from codecut.storefronts import get_adapter
 
 TENOFF = "shopify_order_code_TENOFF_partially_refunded"
@@ -100,9 +102,11 @@ def test_every_fixture_gives_the_figure_worked_out_by_hand(client, engine, cli) 
         {
             "currency": "USD",
             "pending": "18.11",
-            "approved": "0.00",
+            "payable": "0.00",
+            "held": "0.00",
+            "in_payout": "0.00",
             "paid": "0.00",
-            "reversed": "58.70",
+            "taken_back": "58.70",
         }
     ]
 
@@ -120,7 +124,7 @@ def test_a_bad_signature_or_unknown_store_is_401_and_stores_nothing(client, engi
 
 def test_the_previous_secret_is_accepted_while_a_rotation_is_under_way(client, engine) -> None:  # type: ignore[no-untyped-def]
     with transaction(engine) as session:
-        roster.rotate_store_secret(session, roster.get_store(session, SHOP), "brand-new")
+        stores.rotate_store_secret(session, stores.get_store(session, SHOP), "brand-new")
     for secret in (SECRET, "brand-new"):
         assert (
             shopify_post(

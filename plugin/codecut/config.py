@@ -11,6 +11,8 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from .payouts.minimum import PayoutMinimum
+
 #: name -> (default, type). ``None`` means unset; :meth:`Settings.from_config` derives the rest.
 SETTINGS: dict[str, tuple[Any, type]] = {
     # Where Codecut keeps its tables. Default: a SQLite file in the app's instance folder.
@@ -19,7 +21,8 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_SECRET_KEY": (None, str),
     # Days a commission stays pending (the store's return window) before it becomes payable.
     "CODECUT_HOLD_DAYS": (30, int),
-    # The smallest balance paid out, in major units of each currency (e.g. "50.00").
+    # The smallest balance paid out, in major units: "50.00" for every currency, or per currency
+    # ("USD=50.00,EUR=45.00,JPY=5000"; see codecut.payouts.minimum).
     "CODECUT_PAYOUT_MINIMUM": ("50.00", str),
     # The base of every absolute link Codecut prints or mails (magic links, share links).
     "CODECUT_PUBLIC_URL": ("http://127.0.0.1:5000", str),
@@ -97,7 +100,7 @@ class Settings:
     database_url: str
     secret_key: str | None
     hold_days: int
-    payout_minimum: str
+    payout_minimum: PayoutMinimum
     public_url: str
     url_prefix: str
     max_webhook_bytes: int
@@ -116,11 +119,16 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, instance_path: str) -> Settings:
+        """Check and type every value; a :class:`ConfigError` names the first bad setting."""
         values = {name.removeprefix("CODECUT_").lower(): config[name] for name in SETTINGS}
         if not values["database_url"]:
             values["database_url"] = f"sqlite:///{os.path.join(instance_path, 'codecut.sqlite3')}"
         if values["hold_days"] < 0:
             raise ConfigError("CODECUT_HOLD_DAYS cannot be negative")
+        try:
+            values["payout_minimum"] = PayoutMinimum.parse(values["payout_minimum"])
+        except ValueError as error:
+            raise ConfigError(f"CODECUT_PAYOUT_MINIMUM {error}") from None
         values["public_url"] = values["public_url"].rstrip("/")
         values["url_prefix"] = values["url_prefix"].rstrip("/")
         return cls(**values)

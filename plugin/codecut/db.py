@@ -1,8 +1,10 @@
-"""Engines, sessions and migrations for SQLite and PostgreSQL.
+"""Engines, transactions and migrations for SQLite and PostgreSQL.
 
-SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` for every transaction: several gunicorn
-workers then queue for the write lock instead of failing with "database is locked" halfway through
-a transaction that has already read.
+:func:`transaction` is the one way Codecut opens a transaction. On SQLite (WAL, ``synchronous=FULL``
+so that an acknowledged write survives a power cut) a writing transaction begins ``IMMEDIATE``:
+several gunicorn workers then queue for the write lock instead of failing with "database is locked"
+halfway through a transaction that has already read. A reading transaction begins ``DEFERRED`` and
+never takes the write lock, so a slow export or page never stalls webhooks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
@@ -53,12 +56,13 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        readonly = connection.get_execution_options().get(_READONLY, False)
+        connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 def is_transient(error: BaseException) -> bool:
@@ -70,10 +74,28 @@ def is_transient(error: BaseException) -> bool:
     return False
 
 
+_READONLY = "codecut_readonly"
+
+
+def _reader(engine: Engine) -> Engine:
+    """The engine with the read-only option, made once per engine (it shares the pool)."""
+    reader: Engine | None = engine.__dict__.get(_READONLY)
+    if reader is None:
+        reader = engine.__dict__[_READONLY] = engine.execution_options(**{_READONLY: True})
+    return reader
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session that commits when the block ends and rolls back if it raises."""
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back if it raises.
+
+    ``readonly=True`` for reads (pages, exports, listings): on SQLite it does not take the write
+    lock; on PostgreSQL the database refuses any write in it.
+    """
+    bind = _reader(engine) if readonly else engine
+    with Session(bind, expire_on_commit=False) as session, session.begin():
+        if readonly and engine.dialect.name == "postgresql":
+            session.execute(text("SET TRANSACTION READ ONLY"))
         yield session
 
 
@@ -107,12 +129,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """Step the schema back to ``revision`` (``"base"`` removes every Codecut table)."""
     command.downgrade(alembic_config(engine), revision)
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    """The revision the database is at, or None before the first migration."""
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         return context.get_current_revision()

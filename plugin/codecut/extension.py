@@ -1,36 +1,18 @@
 """The Flask extension: ``Codecut(app)`` or ``codecut.init_app(app)``.
 
-Per-app state (settings, engine) lives in ``app.extensions["codecut"]``, never on the extension
-object, so one process can serve several apps with different databases.
+Per-app state (settings, engine) lives in ``app.extensions["codecut"]`` (:mod:`codecut.state`),
+never on the extension object, so one process can serve several apps with different databases.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-from flask import Flask, current_app, g
+from flask import Flask, g
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from .config import Settings, apply_defaults
 from .db import create_db_engine
-
-EXTENSION_KEY = "codecut"
-
-
-@dataclass
-class CodecutState:
-    """What one app's Codecut needs at run time, built once in ``init_app``."""
-
-    settings: Settings
-    engine: Engine
-    #: Per-app services (e.g. the Stripe client) that modules register lazily.
-    services: dict[str, Any] = field(default_factory=dict)
-
-    def session(self) -> Session:
-        """A new session on this app's engine; the caller owns and closes it."""
-        return Session(self.engine, expire_on_commit=False)
+from .state import EXTENSION_KEY, CodecutState, get_state
 
 
 class Codecut:
@@ -56,6 +38,11 @@ class Codecut:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
+        """Read and check the settings, open the engine, register the blueprints and commands.
+
+        A bad setting raises :class:`~codecut.config.ConfigError` naming it, before anything is
+        registered.
+        """
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError(
                 "Codecut is already registered on this app; create one Codecut per app and call "
@@ -77,22 +64,14 @@ class Codecut:
             app.cli.add_command(codecut_group, self._cli_group)
 
 
-def get_state(app: Flask | None = None) -> CodecutState:
-    """The current app's Codecut state; a clear error if ``init_app`` was never called."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "Codecut is not initialised on this app: call Codecut(app) or codecut.init_app(app)."
-        ) from None
-
-
 def db_session() -> Session:
-    """The session of the current app context, closed when the context ends."""
-    session = g.get("_codecut_session")
+    """For host apps: a session of the current app context, closed when the context ends.
+
+    Codecut's own code opens transactions with :func:`codecut.db.transaction` instead.
+    """
+    session: Session | None = g.get("_codecut_session")
     if session is None:
-        session = get_state().session()
+        session = Session(get_state().engine, expire_on_commit=False)
         g._codecut_session = session
     return session
 

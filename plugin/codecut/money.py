@@ -1,15 +1,13 @@
 """Money as an integer count of minor units plus an ISO-4217 currency. No floats, anywhere.
 
 Rounding is explicit: half-up (half away from zero) to the minor unit, done once where a rate is
-applied. Splitting a sum into parts uses the largest-remainder method so the parts always add up to
-the whole, to the minor unit.
+applied. Amounts are never summed across currencies: every figure travels with its currency code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Self
 
 #: ISO-4217 minor-unit exponents of the currencies in use (ISO list, current edition).
 #: Everything not named here has 2 decimals.
@@ -195,6 +193,14 @@ def exponent(currency: str) -> int:
     return CURRENCY_EXPONENTS[currency_code(currency)]
 
 
+#: An amount as people and storefronts write it: ASCII digits, one optional point, an optional
+#: sign. No underscores ("1_000"), no digits of other scripts (Arabic-Indic, full-width), no
+#: exponents.
+_AMOUNT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+#: Far beyond any real amount; bounds the work of parsing hostile input.
+_MAX_DIGITS = 30
+
+
 def to_minor(value: str | int | Decimal, currency: str, *, round_half_up: bool = False) -> int:
     """Parse a decimal amount in major units into minor units.
 
@@ -205,11 +211,16 @@ def to_minor(value: str | int | Decimal, currency: str, *, round_half_up: bool =
     if isinstance(value, float):
         raise MoneyError("amounts must not be floats")
     places = exponent(currency)
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        raise MoneyError(f"{value!r} is not an amount") from None
-    if not amount.is_finite():
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 2 * _MAX_DIGITS or not _AMOUNT.fullmatch(text):
+            raise MoneyError(f"{value!r} is not an amount")
+        amount = Decimal(text)
+    elif isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise MoneyError(f"{value!r} is not an amount")
+    else:
+        amount = Decimal(value)
+    if not amount.is_finite() or (amount and amount.adjusted() >= _MAX_DIGITS):
         raise MoneyError(f"{value!r} is not an amount")
     scaled = amount.scaleb(places)
     whole = scaled.to_integral_value(rounding=ROUND_HALF_UP)
@@ -252,38 +263,6 @@ def apply_rate(amount_minor: int, rate_bps: int) -> int:
     return divide_half_up(amount_minor * rate_bps, 10_000)
 
 
-def prorate(total: int, part: int, whole: int) -> int:
-    """``total x part / whole`` rounded half-up; ``0`` when ``whole`` is zero (nothing to share)."""
-    if whole == 0:
-        return 0
-    return divide_half_up(total * part, whole)
-
-
-def allocate(total: int, weights: list[int]) -> list[int]:
-    """Split ``total`` in proportion to ``weights`` so the parts sum exactly to ``total``.
-
-    Largest remainder: every part gets its floor share, then the leftover units go one each to the
-    parts with the largest remainders (ties to the earlier part), so the result is deterministic.
-    A negative total is split as its absolute value and negated.
-    """
-    if not weights:
-        raise MoneyError("cannot allocate over no parts")
-    if any(weight < 0 for weight in weights):
-        raise MoneyError("allocation weights must not be negative")
-    whole = sum(weights)
-    if whole == 0:
-        raise MoneyError("allocation weights must not all be zero")
-    sign = -1 if total < 0 else 1
-    magnitude = abs(total)
-    shares = [divmod(magnitude * weight, whole) for weight in weights]
-    parts = [share for share, _ in shares]
-    leftover = magnitude - sum(parts)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (-shares[i][1], i))
-    for index in by_remainder[:leftover]:
-        parts[index] += 1
-    return [sign * part for part in parts]
-
-
 def parse_rate(text: str) -> int:
     """``"12.5%"`` -> ``1250`` basis points. Between 0 and 100%, at most two decimals."""
     raw = str(text).strip()
@@ -305,42 +284,3 @@ def format_rate(bps: int) -> str:
     """``1250`` -> ``"12.5%"``."""
     text = format(Decimal(bps).scaleb(-2).normalize(), "f")
     return f"{text}%"
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An amount in minor units of one currency. Arithmetic refuses to mix currencies."""
-
-    minor: int
-    currency: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.minor, int) or isinstance(self.minor, bool):
-            raise MoneyError("Money holds an integer count of minor units")
-        object.__setattr__(self, "currency", currency_code(self.currency))
-
-    @classmethod
-    def parse(cls, value: str | int | Decimal, currency: str) -> Self:
-        return cls(to_minor(value, currency), currency)
-
-    def _same(self, other: Money) -> None:
-        if other.currency != self.currency:
-            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
-
-    def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.minor + other.minor, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.minor - other.minor, self.currency)
-
-    def __neg__(self) -> Money:
-        return Money(-self.minor, self.currency)
-
-    def __str__(self) -> str:
-        return f"{format_minor(self.minor, self.currency)} {self.currency}"
-
-    @property
-    def decimal(self) -> Decimal:
-        return to_decimal(self.minor, self.currency)

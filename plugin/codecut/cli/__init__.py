@@ -1,22 +1,24 @@
-"""The ``codecut`` command line: a Flask CLI over the standalone app (``codecut run`` serves it).
+"""The ``codecut`` commands, one module per command group, thin over the core.
 
-Inside a host app the same commands are under ``flask codecut ...``.
+:data:`codecut_group` is what a host app gets as ``flask codecut ...``; the ``codecut`` console
+script (:mod:`codecut.cli.main`) adds the standalone service's own commands to it.
 """
 
 from __future__ import annotations
 
 import click
-from flask.cli import FlaskGroup
 
 from .apikey import apikey_group
-from .catalog import campaign_group, code_group, influencer_group, store_group
+from .campaign import campaign_group
+from .code import code_group
 from .commissions import commissions_group
 from .db import db_group
-from .demo import demo_command
 from .events import events_group
 from .export import export_group
+from .influencer import influencer_group
 from .payouts import payouts_group
 from .portal import portal_group
+from .store import store_group
 
 COMMANDS: list[click.Command] = [
     db_group,
@@ -30,28 +32,9 @@ COMMANDS: list[click.Command] = [
     payouts_group,
     apikey_group,
     portal_group,
-    demo_command,
 ]
 
 #: For host apps: ``flask codecut store add ...``.
 codecut_group = click.Group("codecut", help="Codecut: influencer codes, commissions, payouts.")
 for _command in COMMANDS:
     codecut_group.add_command(_command)
-
-
-def _create_app():  # type: ignore[no-untyped-def]
-    from ..app import create_app
-
-    return create_app(development=True)
-
-
-#: The ``codecut`` console script.
-main = FlaskGroup(
-    name="codecut",
-    help="Codecut: influencer discount codes, commissions and payouts.",
-    create_app=_create_app,
-    load_dotenv=False,
-    set_debug_flag=False,
-)
-for _command in COMMANDS:
-    main.add_command(_command)

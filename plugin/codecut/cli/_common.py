@@ -1,4 +1,8 @@
-"""What every command shares: one transaction per command, JSON on stdout, errors as one line."""
+"""What every command shares: the app's engine, JSON on stdout, errors as one line.
+
+An error the user can fix is one ``Error: ...`` line on stderr and exit 1 (Click's own usage
+errors keep exit 2); the command's transaction has rolled back by then, so nothing was written.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +16,17 @@ from typing import Any, TextIO
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlmodel import Session
 
-from ..db import transaction
+from ..dates import parse_day
 from ..errors import CodecutError
-from ..extension import get_state
 from ..money import MoneyError
+from ..state import get_state
 
 
 class CodecutGroup(AppGroup):
-    """A command group whose commands run in an app context and turn known errors into one line.
-
-    Bad input exits 1 with ``Error: ...`` on stderr and no traceback; the command's transaction
-    has rolled back by then, so nothing was written.
-    """
+    """A command group whose commands run in an app context and turn known errors into one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -48,11 +48,19 @@ def group(name: str, help: str) -> CodecutGroup:
     return CodecutGroup(name=name, help=help)
 
 
-@contextmanager
-def session_scope() -> Iterator[Session]:
-    """The command's one transaction: committed when it succeeds, rolled back otherwise."""
-    with transaction(get_state().engine) as session:
-        yield session
+def engine() -> Engine:
+    """The current app's engine: commands open transactions on it with ``db.transaction``."""
+    return get_state().engine
+
+
+def day_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` option through the one date parser; a bad one is a usage error."""
+    if value is None:
+        return None
+    try:
+        return parse_day(value, f"--{(param.name or 'date').replace('_', '-')}")
+    except CodecutError as error:
+        raise click.BadParameter(error.message) from None
 
 
 def _default(value: Any) -> Any:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from .. import apikeys, audit
-from ._common import echo_json, group, info, json_option, session_scope
+from ..access import apikeys, audit
+from ..db import transaction
+from ._common import echo_json, engine, group, info, json_option
 
 apikey_group = group("apikey", "API keys (admin, finance, read); only their hash is stored.")
 
@@ -15,7 +16,7 @@ apikey_group = group("apikey", "API keys (admin, finance, read); only their hash
 @click.option("--scope", required=True, type=click.Choice(apikeys.SCOPES))
 def apikey_create(name: str, scope: str) -> None:
     """Create a key and print it once on stdout; it cannot be shown again."""
-    with session_scope() as session:
+    with transaction(engine()) as session:
         row, key = apikeys.create_key(session, name=name, scope=scope)
         audit.record(
             session,
@@ -33,7 +34,7 @@ def apikey_create(name: str, scope: str) -> None:
 @json_option
 def apikey_list(as_json: bool) -> None:
     """Keys by id, with their first characters (never the key)."""
-    with session_scope() as session:
+    with transaction(engine()) as session:
         records = [
             {
                 "id": k.id,
@@ -58,7 +59,7 @@ def apikey_list(as_json: bool) -> None:
 @click.argument("key_id", type=int)
 def apikey_revoke(key_id: int) -> None:
     """Stop accepting a key."""
-    with session_scope() as session:
+    with transaction(engine()) as session:
         row = apikeys.revoke_key(session, key_id)
         audit.record(
             session,

@@ -6,20 +6,24 @@ from datetime import date
 
 import click
 
-from .. import adjustments, audit, payouts
+from ..access import audit
+from ..commissions import adjustments
+from ..commissions.approval import approve
+from ..db import transaction
+from ..models import utcnow
 from ..money import format_minor
-from ._common import echo_json, group, info, json_option, session_scope
-from .payouts import parse_day
+from ._common import day_option, echo_json, engine, group, info, json_option
 
 commissions_group = group("commissions", "Approving commissions and booking corrections.")
 
 
 @commissions_group.command("approve")
-@click.option("--as-of", callback=parse_day, help="Treat holds as of this day (default today).")
-def commissions_approve(as_of: date) -> None:
+@click.option("--as-of", callback=day_option, help="Treat holds as of this day (default today).")
+def commissions_approve(as_of: date | None) -> None:
     """Pending entries whose hold has passed become approved (payable)."""
-    with session_scope() as session:
-        count = payouts.approve(session, as_of)
+    as_of = as_of or utcnow().date()
+    with transaction(engine()) as session:
+        count = approve(session, as_of)
     info(f"{count} entr{'y' if count == 1 else 'ies'} approved as of {as_of}")
 
 
@@ -31,7 +35,7 @@ def commissions_approve(as_of: date) -> None:
 @json_option
 def commissions_adjust(email: str, amount: str, currency: str, memo: str, as_json: bool) -> None:
     """Book a correction as a new approved entry (the ledger is never edited)."""
-    with session_scope() as session:
+    with transaction(engine()) as session:
         entry = adjustments.adjust(
             session,
             influencer_email=email,

@@ -16,11 +16,16 @@ from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
 from .. import db as database
-from .. import demo, login_links, payouts
+from ..access import login_links
+from ..app import create_app
 from ..db import transaction
-from ..demo_orders import replay_samples
+from ..devtools import demo_data
+from ..devtools.demo_orders import replay_samples
 from ..devtools.fake_stripe import StripeServer
-from ..extension import get_state
+from ..payouts.run import run
+from ..reads.records import list_payouts
+from ..state import CodecutState, get_state
+from ..web.urls import login_url
 from ._common import info
 
 #: Rounds of sample orders placed long enough ago that their hold has passed, and one recent.
@@ -69,8 +74,6 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
 def _demo_app(base_url: str, stripe_url: str) -> Flask:
     """The app the demo serves: this app's settings, links pointing at the demo server, and
     Stripe transfers going to the local stand-in."""
-    from ..app import create_app
-
     settings = {k: v for k, v in current_app.config.items() if k.startswith("CODECUT_")}
     settings.update(
         CODECUT_PUBLIC_URL=base_url,
@@ -85,7 +88,7 @@ def _set_up(app: Flask, base_url: str) -> None:
     state = get_state(app)
     database.upgrade(state.engine)
     with transaction(state.engine) as session:
-        programme = demo.seed(session)
+        programme = demo_data.seed(session)
     codes = list(programme.codes.values())
 
     now = datetime.now(UTC)
@@ -105,11 +108,17 @@ def _set_up(app: Flask, base_url: str) -> None:
     )
     answers = Counter(f"{s.status} {s.answer.get('status', '')}".strip() for s in sent)
 
-    reports = payouts.run_for_app(state, as_of=now.date(), actor="codecut demo")
+    reports = run(
+        state.engine,
+        as_of=now.date(),
+        minimum=state.settings.payout_minimum,
+        actor="codecut demo",
+        client_factory=state.stripe_client,
+    )
     with transaction(state.engine) as session:
-        listed = payouts.list_payouts(session, batch_id=reports[-1].batch_id)
+        listed = list_payouts(session, batch_id=reports[-1].batch_id)
         links = {
-            email: login_links.login_url(
+            email: login_url(
                 state.settings,
                 login_links.token_for_email(
                     session, email, login_links.signing_key(state.settings, app.secret_key)
@@ -121,9 +130,9 @@ def _set_up(app: Flask, base_url: str) -> None:
 
 
 def _print(
-    state: Any,
+    state: CodecutState,
     base_url: str,
-    programme: demo.DemoProgramme,
+    programme: demo_data.DemoProgramme,
     answers: Counter[str],
     listed: list[dict[str, Any]],
     links: dict[str, str],
@@ -144,8 +153,8 @@ def _print(
         info("This run's payouts (orders placed 45 days ago are past their hold):")
         for p in listed:
             info(
-                f"  #{p['id']:<4} {p['influencer_email']:<20} {p['amount']:>8} {p['currency']}"
-                f"  {p['method']:<7} {p['status']:<10} {p['reference'] or ''}"
+                f"  #{p['payout_id']:<4} {p['influencer_email']:<20} {p['amount']:>8} "
+                f"{p['currency']}  {p['method']:<7} {p['status']:<10} {p['reference'] or ''}"
             )
     else:
         info("Nothing new to pay: earlier runs of the demo paid what was due.")
@@ -160,12 +169,15 @@ def _print(
     info(f"  Balances          {codecut} influencer show anna@example.com")
     info(f"  Ledger (CSV)      {codecut} export ledger")
     info(f"  Payouts           {codecut} payouts list   |   {codecut} export payouts")
-    manual = next((p["id"] for p in listed if p["method"] == "manual"), "<id>")
+    manual = next((p["payout_id"] for p in listed if p["method"] == "manual"), "<id>")
     info(f"  Pay by hand       {codecut} payouts mark-paid {manual} --reference BANK-123")
     info(f"  Deliveries        {codecut} events list")
+    exports = f"{base_url}/api/exports"
     info(f"  Finance API       {codecut} apikey create --name finance --scope finance, then")
-    info(f"                    curl -H 'Authorization: Bearer <key>' {base_url}/api/exports/")
-    info("                    payouts.csv (or ledger.csv, payouts.xlsx, ledger.xlsx)")
+    info(f"                    curl -H 'Authorization: Bearer <key>' {exports}/payouts.csv")
+    info(
+        f"                    curl -H 'Authorization: Bearer <key>' {exports}/ledger.xlsx -o l.xlsx"
+    )
     info("")
 
 

@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
-from .. import inbox
-from ..extension import get_state
-from ..models import WebhookEvent
+from ..db import transaction
+from ..inbox import replay
+from ..inbox.receive import STATUSES
+from ..models import EventStatus
+from ..reads.records import event_record
+from ..state import get_state
 from ..storefronts import get_adapter
-from ._common import echo_json, group, info, json_option, session_scope
+from ._common import echo_json, engine, group, info, json_option
 
 events_group = group("events", "Stored webhook deliveries: list them, replay failed ones.")
 
 
-def event_record(row: WebhookEvent) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "received_at": row.received_at,
-        "source": row.source,
-        "topic": row.topic,
-        "status": row.status,
-        "reason": row.reason,
-        "order_id": row.order_external_id,
-        "delivery_id": row.delivery_id,
-        "event_id": row.event_id,
-        "attempts": row.attempts,
-        "processed_at": row.processed_at,
-    }
-
-
 @events_group.command("list")
-@click.option("--status", type=click.Choice(inbox.STATUSES), default=None)
+@click.option("--status", type=click.Choice(STATUSES), default=None)
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @json_option
 def events_list(status: str | None, limit: int, as_json: bool) -> None:
     """The newest deliveries first."""
-    with session_scope() as session:
-        records = [event_record(r) for r in inbox.list_events(session, status=status, limit=limit)]
+    with transaction(engine(), readonly=True) as session:
+        records = [event_record(r) for r in replay.list_events(session, status=status, limit=limit)]
     if as_json:
         echo_json(records)
         return
     for r in records:
         click.echo(
-            f"{r['id']}\t{r['received_at']:%Y-%m-%d %H:%M:%S}\t{r['source']}\t{r['topic']}\t"
+            f"{r['id']}\t{r['received_at'][:19].replace('T', ' ')}\t{r['source']}\t{r['topic']}\t"
             f"{r['status']}\t{r['order_id'] or '-'}\t{r['reason'] or ''}"
         )
 
@@ -60,9 +45,9 @@ def events_replay(event_id: int | None, all_failed: bool, as_json: bool) -> None
     state = get_state()
     hold_days = state.settings.hold_days
     if all_failed:
-        receipts = list(inbox.replay_failed(state.engine, get_adapter, hold_days=hold_days))
-    else:
-        receipts = [inbox.replay(state.engine, event_id, get_adapter, hold_days=hold_days)]  # type: ignore[arg-type]
+        receipts = list(replay.replay_failed(state.engine, get_adapter, hold_days=hold_days))
+    elif event_id is not None:
+        receipts = [replay.replay(state.engine, event_id, get_adapter, hold_days=hold_days)]
     records = [receipt.as_json() for receipt in receipts]
     if as_json:
         echo_json(records)
@@ -71,5 +56,5 @@ def events_replay(event_id: int | None, all_failed: bool, as_json: bool) -> None
         info("no failed deliveries")
     for record in records:
         info(f"delivery {record['event']}: {record['status']} ({record['reason'] or '-'})")
-    if any(record["status"] == "failed" for record in records):
+    if any(record["status"] == EventStatus.FAILED for record in records):
         raise click.ClickException("some deliveries failed again; see the reasons above")

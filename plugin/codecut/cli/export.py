@@ -11,9 +11,12 @@ from typing import Any
 
 import click
 
-from .. import reports
+from ..dates import check_period
+from ..db import transaction
+from ..errors import NotFound
 from ..models import PayoutBatch
-from ._common import group, info, open_output, session_scope
+from ..reads import exports
+from ._common import day_option, engine, group, info, open_output
 
 export_group = group("export", "Exports for finance (CSV on stdout unless -o is given).")
 
@@ -21,15 +24,6 @@ _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True
 )
 _OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
-
-
-def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _refuse_binary_terminal(fmt: str, output: str | None) -> None:
@@ -43,12 +37,12 @@ def _write(
 ) -> int:
     if fmt == "csv":
         with open_output(output) as handle:
-            return reports.write_csv(rows, columns, handle)
+            return exports.write_csv(rows, columns, handle)
     if output is not None:
-        return reports.write_xlsx(rows, columns, output, sheet)
+        return exports.write_xlsx(rows, columns, output, sheet)
     # xlsxwriter finishes a zip at close; build it in a temporary file, then copy it out.
     with tempfile.TemporaryFile() as spool:
-        count = reports.write_xlsx(rows, columns, spool, sheet)
+        count = exports.write_xlsx(rows, columns, spool, sheet)
         spool.seek(0)
         sys.stdout.flush()
         shutil.copyfileobj(spool, sys.stdout.buffer)
@@ -63,23 +57,22 @@ def _done(what: str, count: int, output: str | None, started: datetime) -> None:
 
 
 @export_group.command("ledger")
-@click.option("--from", "date_from", callback=_date, help="First day (YYYY-MM-DD), inclusive.")
-@click.option("--to", "date_to", callback=_date, help="Last day (YYYY-MM-DD), inclusive.")
+@click.option("--from", "date_from", callback=day_option, help="First day (YYYY-MM-DD), inclusive.")
+@click.option("--to", "date_to", callback=day_option, help="Last day (YYYY-MM-DD), inclusive.")
 @_FORMAT
 @_OUTPUT
 def export_ledger(
     date_from: date | None, date_to: date | None, fmt: str, output: str | None
 ) -> None:
     """Every ledger entry in the period, streamed."""
-    if date_from and date_to and date_from > date_to:
-        raise click.BadParameter("--from is after --to")
+    check_period(date_from, date_to)
     _refuse_binary_terminal(fmt, output)
     started = datetime.now()
-    with session_scope() as session:
-        rows = reports.iter_ledger_rows(
-            session, reports.ledger_export_query(date_from=date_from, date_to=date_to)
+    with transaction(engine(), readonly=True) as session:
+        rows = exports.iter_ledger_rows(
+            session, exports.ledger_export_query(date_from=date_from, date_to=date_to)
         )
-        count = _write(rows, reports.LEDGER_COLUMNS, fmt, output, "ledger")
+        count = _write(rows, exports.LEDGER_COLUMNS, fmt, output, "ledger")
     _done("ledger entries", count, output, started)
 
 
@@ -91,9 +84,9 @@ def export_payouts(batch_id: int | None, fmt: str, output: str | None) -> None:
     """Payouts with who, how, how much, which period, and the payment reference."""
     _refuse_binary_terminal(fmt, output)
     started = datetime.now()
-    with session_scope() as session:
+    with transaction(engine(), readonly=True) as session:
         if batch_id is not None and session.get(PayoutBatch, batch_id) is None:
-            raise click.ClickException(f"no payout batch with id {batch_id}")
-        rows = reports.iter_payout_rows(session, reports.payouts_query(batch_id=batch_id))
-        count = _write(rows, reports.PAYOUT_COLUMNS, fmt, output, "payouts")
+            raise NotFound(f"no payout batch with id {batch_id}")
+        rows = exports.iter_payout_rows(session, exports.payouts_query(batch_id=batch_id))
+        count = _write(rows, exports.PAYOUT_COLUMNS, fmt, output, "payouts")
     _done("payouts", count, output, started)

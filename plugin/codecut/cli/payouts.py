@@ -8,40 +8,35 @@ from typing import Any
 
 import click
 
-from .. import audit, payouts, stripe_transfers
+from ..access import audit
 from ..db import transaction
-from ..extension import get_state
-from ..models import utcnow
-from ._common import echo_json, group, info, json_option, progress_bar, session_scope
+from ..models import PayoutStatus, utcnow
+from ..payouts import actions, planning, run, verify
+from ..payouts.methods import METHODS
+from ..reads.records import list_payouts, payout_records
+from ..state import get_state
+from ._common import day_option, echo_json, engine, group, info, json_option, progress_bar
 
 payouts_group = group("payouts", "Payout runs, and marking, retrying or cancelling payouts.")
 
 
-def parse_day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return utcnow().date()
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _client() -> Any:
-    return stripe_transfers.get_client(get_state())
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
 @payouts_group.command("run")
-@click.option("--as-of", callback=parse_day, help="Treat holds as of this day (default today).")
-@click.option("--method", type=click.Choice(payouts.METHODS), default=None, help="Only these.")
+@click.option("--as-of", callback=day_option, help="Treat holds as of this day (default today).")
+@click.option("--method", type=click.Choice(METHODS), default=None, help="Only these.")
 @click.option("--dry-run", is_flag=True, help="Show what would be paid; write nothing.")
 @json_option
-def payouts_run(as_of: date, method: str | None, dry_run: bool, as_json: bool) -> None:
+def payouts_run(as_of: date | None, method: str | None, dry_run: bool, as_json: bool) -> None:
     """Approve what is due, pay every balance that reaches the minimum, send Stripe transfers."""
     state = get_state()
-    minimum = payouts.Minimum(state.settings.payout_minimum)
+    as_of = as_of or utcnow().date()
+    minimum = state.settings.payout_minimum
     if dry_run:
-        with session_scope() as session:
-            plan = payouts.plan(session, as_of=as_of, minimum=minimum, method=method)
+        with transaction(state.engine, readonly=True) as session:
+            plan = planning.plan(session, as_of=as_of, minimum=minimum, method=method)
         records = [p.as_record() for p in plan.payouts]
         if as_json:
             echo_json({"as_of": as_of, "payouts": records, "carried_forward": plan.carried_forward})
@@ -49,7 +44,7 @@ def payouts_run(as_of: date, method: str | None, dry_run: bool, as_json: bool) -
         for r in records:
             click.echo(
                 f"{r['influencer_email']}\t{r['amount']} {r['currency']}\t{r['method']}\t"
-                f"{r['entries']} entries"
+                f"{_entries(r['entries'])}"
             )
         info(
             f"dry run as of {as_of}: {len(records)} payout(s) would be made, "
@@ -61,8 +56,14 @@ def payouts_run(as_of: date, method: str | None, dry_run: bool, as_json: bool) -
         def progress(total: int) -> Any:
             return stack.enter_context(progress_bar(total, "Sending transfers")).update
 
-        reports = payouts.run_for_app(
-            state, as_of=as_of, actor=audit.os_actor(), method=method, progress=progress
+        reports = run.run(
+            state.engine,
+            as_of=as_of,
+            minimum=minimum,
+            actor=audit.os_actor(),
+            method=method,
+            client_factory=state.stripe_client,
+            progress=progress,
         )
     if as_json:
         echo_json([report.as_record() for report in reports])
@@ -76,8 +77,8 @@ def payouts_run(as_of: date, method: str | None, dry_run: bool, as_json: bool) -
         )
         for problem in report.problems:
             info(
-                f"  payout {problem['id']} {problem['influencer_email']} {problem['amount']} "
-                f"{problem['currency']}: {problem['status']} "
+                f"  payout {problem['payout_id']} {problem['influencer_email']} "
+                f"{problem['amount']} {problem['currency']}: {problem['status']} "
                 f"({problem['failure_code'] or ''}: {problem['failure_message'] or ''})"
             )
 
@@ -87,32 +88,14 @@ def payouts_run(as_of: date, method: str | None, dry_run: bool, as_json: bool) -
 @json_option
 def payouts_list(batch_id: int | None, as_json: bool) -> None:
     """Payouts, newest batch last."""
-    with session_scope() as session:
-        records = payouts.list_payouts(session, batch_id=batch_id)
+    with transaction(engine(), readonly=True) as session:
+        records = list_payouts(session, batch_id=batch_id)
     if as_json:
-        echo_json(
-            [
-                {
-                    k: r[k]
-                    for k in (
-                        "id",
-                        "batch_id",
-                        "influencer_email",
-                        "amount",
-                        "currency",
-                        "method",
-                        "status",
-                        "reference",
-                    )
-                }
-                | {"failure_code": r["failure_code"], "entries": r["entries"]}
-                for r in records
-            ]
-        )
+        echo_json(records)
         return
     for r in records:
         click.echo(
-            f"{r['id']}\tbatch {r['batch_id']}\t{r['influencer_email']}\t{r['amount']} "
+            f"{r['payout_id']}\tbatch {r['batch_id']}\t{r['influencer_email']}\t{r['amount']} "
             f"{r['currency']}\t{r['method']}\t{r['status']}\t{r['reference'] or ''}"
         )
 
@@ -122,8 +105,8 @@ def payouts_list(batch_id: int | None, as_json: bool) -> None:
 @click.option("--reference", required=True, help="The bank or PayPal transaction id.")
 def payouts_mark_paid(payout_id: int, reference: str) -> None:
     """Record that a manual payout was paid."""
-    with session_scope() as session:
-        payout = payouts.mark_paid(session, payout_id, reference=reference, actor=audit.os_actor())
+    with transaction(engine()) as session:
+        payout = actions.mark_paid(session, payout_id, reference=reference, actor=audit.os_actor())
     info(f"payout {payout.id} paid ({payout.reference})")
 
 
@@ -132,30 +115,24 @@ def payouts_mark_paid(payout_id: int, reference: str) -> None:
 def payouts_retry(payout_id: int) -> None:
     """Send a failed Stripe payout again (a new attempt) once its cause is fixed."""
     state = get_state()
-    with transaction(state.engine) as session:
-        payouts.get_payout(session, payout_id)
-    client = _client()
-    status = payouts.retry(state.engine, client, payout_id, actor=audit.os_actor())
-    with session_scope() as session:
-        record = payouts.payout_record(session, payouts.get_payout(session, payout_id))
-    info(
-        f"payout {payout_id}: {status}"
-        + (
-            f" ({record['failure_code']}: {record['failure_message']})"
-            if status != "paid"
-            else f" ({record['reference']})"
-        )
-    )
-    if status == "failed":
-        raise SystemExit(1)
+    status = actions.retry(state.engine, state.stripe_client, payout_id, actor=audit.os_actor())
+    with transaction(state.engine, readonly=True) as session:
+        [record] = payout_records(session, [actions.get_payout(session, payout_id)])
+    if status == PayoutStatus.PAID:
+        info(f"payout {payout_id}: paid ({record['reference']})")
+        return
+    detail = f"{record['failure_code']}: {record['failure_message']}"
+    if status == PayoutStatus.FAILED:
+        raise click.ClickException(f"payout {payout_id}: failed again ({detail})")
+    info(f"payout {payout_id}: {status} ({detail})")
 
 
 @payouts_group.command("cancel")
 @click.argument("payout_id", type=int)
 def payouts_cancel(payout_id: int) -> None:
     """Cancel a pending or failed payout; its entries go back to the payable balance."""
-    with session_scope() as session:
-        payout = payouts.cancel(session, payout_id, actor=audit.os_actor())
+    with transaction(engine()) as session:
+        payout = actions.cancel(session, payout_id, actor=audit.os_actor())
     info(f"payout {payout.id} cancelled; its entries are payable again")
 
 
@@ -164,8 +141,8 @@ def payouts_cancel(payout_id: int) -> None:
 @json_option
 def payouts_verify(batch_id: int, as_json: bool) -> None:
     """Check each payout equals the sum of the entries it settles, to the minor unit."""
-    with session_scope() as session:
-        result = payouts.verify(session, batch_id)
+    with transaction(engine(), readonly=True) as session:
+        result = verify.verify(session, batch_id)
     if as_json:
         echo_json(
             {

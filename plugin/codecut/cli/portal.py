@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from .. import login_links
-from ..extension import get_state
-from ._common import group, session_scope
+from ..access import login_links
+from ..db import transaction
+from ..state import get_state
+from ..web.urls import login_url
+from ._common import engine, group
 
 portal_group = group("portal", "The influencer earnings portal.")
 
@@ -21,8 +23,8 @@ def portal_link(email: str) -> None:
     CODECUT_LOGIN_TOKEN_MAX_AGE seconds and stops working once used.
     """
     settings = get_state().settings
-    with session_scope() as session:
+    with transaction(engine()) as session:
         token = login_links.token_for_email(
             session, email, login_links.signing_key(settings, current_app.secret_key)
         )
-    click.echo(login_links.login_url(settings, token))
+    click.echo(login_url(settings, token))

@@ -1,26 +1,42 @@
 """Codecut's tables. Importing this package registers all of them on ``SQLModel.metadata``."""
 
 from .access import ApiKey, AuditEvent, LoginAttempt
-from .base import TABLE_PREFIX, utcnow
-from .catalog import Campaign, Code, Influencer, Store
-from .inbox import WebhookEvent
-from .ledger import LedgerEntry, Order
-from .payouts import Payout, PayoutBatch, StripeEvent
+from .base import TABLE_PREFIX, table_of, utcnow
+from .catalog import Campaign, Code, Influencer, InfluencerStatus, Platform, Store
+from .inbox import EventStatus, WebhookEvent
+from .ledger import EntryKind, EntryStatus, LedgerEntry, Order
+from .payouts import (
+    BatchStatus,
+    Payout,
+    PayoutBatch,
+    PayoutMethod,
+    PayoutStatus,
+    StripeEvent,
+)
 
 __all__ = [
     "TABLE_PREFIX",
     "ApiKey",
     "AuditEvent",
+    "BatchStatus",
     "Campaign",
     "Code",
+    "EntryKind",
+    "EntryStatus",
+    "EventStatus",
     "Influencer",
+    "InfluencerStatus",
     "LedgerEntry",
     "LoginAttempt",
     "Order",
     "Payout",
     "PayoutBatch",
+    "PayoutMethod",
+    "PayoutStatus",
+    "Platform",
     "Store",
     "StripeEvent",
     "WebhookEvent",
+    "table_of",
     "utcnow",
 ]

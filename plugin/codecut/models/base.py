@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import cast
 
+from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 #: Named constraints let Alembic's SQLite batch mode drop and recreate them reliably.
@@ -22,3 +24,9 @@ TABLE_PREFIX = "codecut_"
 def utcnow() -> datetime:
     """Aware UTC, as SQLModel's datetime columns require."""
     return datetime.now(UTC)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core table of a model, for the hot paths' prebuilt statements (typed, unlike
+    ``Model.__table__``)."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]

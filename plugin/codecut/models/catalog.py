@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
+
+
+class Platform(StrEnum):
+    """A storefront's kind: the ``<platform>`` of ``POST /webhooks/<platform>``."""
+
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+    GENERIC = "generic"
+
+
+class InfluencerStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # earns nothing on new orders until active again
+    TERMINATED = "terminated"
 
 
 class Store(SQLModel, table=True):
@@ -16,7 +31,7 @@ class Store(SQLModel, table=True):
     __tablename__ = "codecut_store"
 
     id: int | None = Field(default=None, primary_key=True)
-    platform: str = Field(max_length=20)  # shopify | woocommerce | generic
+    platform: str = Field(max_length=20)  # a Platform
     domain: str = Field(max_length=255, unique=True)  # lowercased host, e.g. shop.myshopify.com
     webhook_secret: str = Field(max_length=255)
     # Accepted beside the current secret while a rotation is under way.
@@ -63,9 +78,8 @@ class Influencer(SQLModel, table=True):
     followers: int | None = Field(default=None, sa_type=BigInteger)
     # A percentage (basis points) that overrides every campaign's rule for this influencer.
     commission_rate_bps: int | None = Field(default=None)
-    payout_method: str = Field(default="manual", max_length=20)  # stripe | manual
     stripe_account_id: str | None = Field(default=None, max_length=255)
-    status: str = Field(default="active", max_length=20)  # active | paused | terminated
+    status: str = Field(default=InfluencerStatus.ACTIVE, max_length=20)
     # Magic links are bound to this value; changing it invalidates every link issued before.
     login_nonce: str = Field(default="", max_length=64)
     # Portal sessions are bound to this one, so signing in on a phone (which uses up a link and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, LargeBinary, Text
 from sqlmodel import Field, SQLModel
@@ -10,16 +11,25 @@ from sqlmodel import Field, SQLModel
 from .base import utcnow
 
 
+class EventStatus(StrEnum):
+    """What processing made of a stored delivery."""
+
+    #: It changed the ledger or the order it describes.
+    PROCESSED = "processed"
+    #: Nothing to do: no code of ours, a stale snapshot, a duplicate.
+    IGNORED = "ignored"
+    #: A refund or cancellation whose order has not arrived yet.
+    WAITING = "waiting"
+    #: The sender's fault: not JSON, or JSON without what Codecut needs (``reason`` says what).
+    REJECTED = "rejected"
+    #: Processing failed on our side; replay it with ``codecut events replay`` once fixed.
+    FAILED = "failed"
+
+
 class WebhookEvent(SQLModel, table=True):
-    """One signed delivery from a storefront (or Stripe), stored raw so it can be replayed.
+    """One signed delivery from a storefront, stored raw so it can be replayed.
 
-    ``status`` tells what processing made of it:
-
-    * ``processed`` -- it changed the ledger or the order it describes;
-    * ``ignored`` -- nothing to do (no code of ours, a stale snapshot, a duplicate);
-    * ``waiting`` -- a refund or cancellation whose order has not arrived yet;
-    * ``rejected`` -- not JSON, or JSON without what Codecut needs (``reason`` says what);
-    * ``failed`` -- processing raised; replay it with ``codecut events replay`` once fixed.
+    ``status`` is an :class:`EventStatus`.
     """
 
     __tablename__ = "codecut_webhook_event"

@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
+
+
+class EntryKind(StrEnum):
+    COMMISSION = "commission"
+    REVERSAL = "reversal"  # a refund or cancellation taking (part of) a commission back
+    ADJUSTMENT = "adjustment"  # a manual correction, or money Stripe handed back
+
+
+class EntryStatus(StrEnum):
+    """The statuses people see in exports and the API (see :mod:`codecut.reads.balances`)."""
+
+    PENDING = "pending"  # inside its hold
+    APPROVED = "approved"  # hold ended: payable, or in a payout not yet paid
+    HELD = "held"  # flagged for review: in no balance that is paid
+    PAID = "paid"  # in a paid payout
+    VOID = "void"  # never paid
 
 
 class Order(SQLModel, table=True):
@@ -92,8 +109,8 @@ class LedgerEntry(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, foreign_key="codecut_campaign.id")
     code_id: int | None = Field(default=None, foreign_key="codecut_code.id")
     order_id: int | None = Field(default=None, foreign_key="codecut_order.id")
-    kind: str = Field(max_length=20)  # commission | reversal | adjustment
-    status: str = Field(default="pending", max_length=20)  # pending | approved | paid | void
+    kind: str = Field(max_length=20)  # an EntryKind
+    status: str = Field(default=EntryStatus.PENDING, max_length=20)  # an EntryStatus
     currency: str = Field(max_length=3)
     amount: int = Field(sa_type=BigInteger)  # signed minor units
     # The goods value the amount was computed from (commission) or that was refunded (reversal).

@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
+
+
+class BatchStatus(StrEnum):
+    RUNNING = "running"
+    COMPLETED = "completed"
+
+
+class PayoutStatus(StrEnum):
+    PENDING = "pending"  # made, not sent (manual payouts wait here until marked paid)
+    PROCESSING = "processing"  # sent to Stripe, outcome not known yet
+    PAID = "paid"
+    FAILED = "failed"  # Stripe declined; its entries wait for a retry or a cancel
+    CANCELLED = "cancelled"  # its entries went back to the payable balance
+
+
+class PayoutMethod(StrEnum):
+    STRIPE = "stripe"  # a transfer to the influencer's connected account
+    MANUAL = "manual"  # paid outside Codecut, then marked paid with a reference
 
 
 class PayoutBatch(SQLModel, table=True):
@@ -26,8 +45,8 @@ class PayoutBatch(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     as_of: date
-    method: str | None = Field(default=None, max_length=20)  # None: every method
-    status: str = Field(default="running", max_length=20)  # running | completed
+    method: str | None = Field(default=None, max_length=20)  # a PayoutMethod; None: every one
+    status: str = Field(default=BatchStatus.RUNNING, max_length=20)
     # A crashed run leaves its batch running; a new run may take it over once the lease expires.
     lease_expires_at: datetime | None = Field(default=None)
     # The process holding the lease ("host:pid:token"), so a dead owner can be proven gone.
@@ -53,10 +72,9 @@ class Payout(SQLModel, table=True):
     currency: str = Field(max_length=3)
     amount: int = Field(sa_type=BigInteger)
     entry_count: int = Field(default=0)
-    method: str = Field(max_length=20)  # stripe | manual
+    method: str = Field(max_length=20)  # a PayoutMethod
     destination: str | None = Field(default=None, max_length=255)  # acct_... or the email
-    status: str = Field(default="pending", max_length=20)
-    # pending | processing | paid | failed | cancelled
+    status: str = Field(default=PayoutStatus.PENDING, max_length=20)
     reference: str | None = Field(default=None, max_length=255)  # tr_... or the manual reference
     attempt: int = Field(default=1)
     # Derived from the payout and attempt and stored before Stripe is called.

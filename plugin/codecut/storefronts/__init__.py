@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from codecut.storefronts.base import StorefrontAdapter
-from codecut.storefronts.generic import GenericAdapter
-from codecut.storefronts.shopify import ShopifyAdapter
-from codecut.storefronts.woocommerce import WooCommerceAdapter
+from .base import StorefrontAdapter
+from .generic import GenericAdapter
+from .shopify import ShopifyAdapter
+from .woocommerce import WooCommerceAdapter
 
 ADAPTERS: dict[str, StorefrontAdapter] = {
     adapter.platform: adapter

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from codecut.money import MoneyError, to_minor
+from ..money import MoneyError, to_minor
 
 
 class Rejected(Exception):
@@ -187,6 +187,11 @@ def hmac_sha256(secret: str, body: bytes) -> bytes:
     return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
 
 
+def sign_base64(body: bytes, secret: str) -> str:
+    """The base64 HMAC-SHA256 Shopify and WooCommerce send (for senders: demo, tests, tools)."""
+    return base64.b64encode(hmac_sha256(secret, body)).decode("ascii")
+
+
 def signature_matches(
     received: str | None, body: bytes, secrets: list[str], *, encoding: str = "base64"
 ) -> bool:
@@ -205,7 +210,7 @@ def signature_matches(
         if not secret:
             continue
         digest = hmac_sha256(secret, body)
-        expected = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode("ascii")
+        expected = digest.hex() if encoding == "hex" else sign_base64(body, secret)
         matched |= hmac.compare_digest(expected.encode("ascii"), got_bytes)
     return matched
 

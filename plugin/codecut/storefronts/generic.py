@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from codecut.money import MoneyError, currency_code, to_minor
-from codecut.storefronts.base import (
+from ..money import MoneyError, currency_code, to_minor
+from .base import (
     CancelEvent,
     Delivery,
     Event,
@@ -40,6 +40,7 @@ from codecut.storefronts.base import (
     Rejected,
     header,
     header_host,
+    hmac_sha256,
     require_currency,
     required_list,
     signature_matches,
@@ -48,6 +49,11 @@ from codecut.storefronts.base import (
 )
 
 TYPES = ("order", "refund", "cancel")
+
+
+def sign(body: bytes, secret: str) -> str:
+    """``X-Codecut-Signature`` for ``body``: ``sha256=`` and the hex HMAC-SHA256."""
+    return "sha256=" + hmac_sha256(secret, body).hex()
 
 
 class GenericAdapter:

@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from codecut.money import currency_code
-from codecut.storefronts.base import (
+from ..money import currency_code
+from .base import (
     MAX_AMOUNT,
     MAX_QUANTITY,
     Delivery,
@@ -42,6 +42,7 @@ from codecut.storefronts.base import (
     optional_list,
     require_currency,
     required_list,
+    sign_base64,
     signature_matches,
     text_id,
     timestamp,
@@ -50,6 +51,11 @@ from codecut.storefronts.base import (
 ORDER_TOPICS = frozenset({"orders/create", "orders/paid", "orders/updated", "orders/cancelled"})
 REFUND_TOPIC = "refunds/create"
 PAID_STATUSES = frozenset({"paid", "partially_refunded", "refunded"})
+
+
+def sign(body: bytes, secret: str) -> str:
+    """``X-Shopify-Hmac-Sha256`` for ``body``: base64 HMAC-SHA256 keyed with the app secret."""
+    return sign_base64(body, secret)
 
 
 class ShopifyAdapter:

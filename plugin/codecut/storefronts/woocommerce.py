@@ -23,8 +23,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from codecut.money import currency_code
-from codecut.storefronts.base import (
+from ..money import currency_code
+from .base import (
     Delivery,
     Event,
     Line,
@@ -38,6 +38,7 @@ from codecut.storefronts.base import (
     optional_list,
     require_currency,
     required_list,
+    sign_base64,
     signature_matches,
     text_id,
     timestamp,
@@ -83,6 +84,11 @@ def wordpress_secret(secret: str) -> str:
     for pattern, replacement in _PADDED:
         secret = pattern.sub(replacement, secret)
     return _ENTITY.sub(lambda match: _ENTITIES[match.group(0)], secret)
+
+
+def sign(body: bytes, secret: str) -> str:
+    """``X-WC-Webhook-Signature`` for ``body``, keyed as WooCommerce keys it."""
+    return sign_base64(body, wordpress_secret(secret))
 
 
 class WooCommerceAdapter:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify
 from sqlalchemy import text
 
-from ..extension import get_state
+from ..state import get_state
 from .errors import register_blueprint_errors
 
 core = Blueprint("codecut", __name__)

@@ -15,11 +15,14 @@ from typing import IO, Any
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
 from sqlmodel import Session
 
-from .. import apikeys, payouts, reports
+from ..access import apikeys
+from ..dates import check_period, parse_day
 from ..db import transaction
 from ..errors import InvalidInput, NotFound
-from ..extension import get_state
 from ..models import PayoutBatch
+from ..reads import exports
+from ..reads.records import list_payouts as payout_list
+from ..state import get_state
 from .errors import error_response, register_blueprint_errors
 
 api = Blueprint("codecut_api", __name__)
@@ -62,12 +65,7 @@ def require_scope(scope: str) -> Callable[[Callable[..., Any]], Callable[..., An
 
 def _day(name: str) -> date | None:
     value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"{name}={value!r} is not a date (YYYY-MM-DD)") from None
+    return parse_day(value, name) if value else None
 
 
 def _int(name: str) -> int | None:
@@ -106,15 +104,15 @@ def _download(
     if fmt == "csv":
 
         def generate() -> Iterator[str]:
-            with Session(engine) as session:
-                yield from reports.iter_csv(rows_of(session), columns)
+            with transaction(engine, readonly=True) as session:
+                yield from exports.iter_csv(rows_of(session), columns)
 
         return Response(stream_with_context(generate()), mimetype=_TYPES["csv"], headers=headers)
     # An XLSX is a zip finished at close: build it in a temporary file, stream the file.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by _file_chunks once sent
     try:
-        with Session(engine) as session:
-            reports.write_xlsx(rows_of(session), columns, spool, name)
+        with transaction(engine, readonly=True) as session:
+            exports.write_xlsx(rows_of(session), columns, spool, name)
         spool.seek(0)
     except BaseException:
         spool.close()
@@ -126,8 +124,8 @@ def _download(
 @require_scope("read")
 def list_payouts() -> Response:
     batch_id = _int("batch")
-    with transaction(get_state().engine) as session:
-        return jsonify(payouts=payouts.list_payouts(session, batch_id=batch_id))
+    with transaction(get_state().engine, readonly=True) as session:
+        return jsonify(payouts=payout_list(session, batch_id=batch_id))
 
 
 @api.get("/api/exports/payouts.<fmt>")
@@ -136,15 +134,15 @@ def export_payouts(fmt: str) -> Response:
     fmt = _format(fmt)
     batch_id = _int("batch")
     if batch_id is not None:
-        with transaction(get_state().engine) as session:
+        with transaction(get_state().engine, readonly=True) as session:
             if session.get(PayoutBatch, batch_id) is None:
                 raise NotFound(f"no payout batch with id {batch_id}")
-    query = reports.payouts_query(batch_id=batch_id)
+    query = exports.payouts_query(batch_id=batch_id)
     return _download(
         "payouts",
         fmt,
-        lambda session: reports.iter_payout_rows(session, query),
-        reports.PAYOUT_COLUMNS,
+        lambda session: exports.iter_payout_rows(session, query),
+        exports.PAYOUT_COLUMNS,
     )
 
 
@@ -153,12 +151,11 @@ def export_payouts(fmt: str) -> Response:
 def export_ledger(fmt: str) -> Response:
     fmt = _format(fmt)
     date_from, date_to = _day("from"), _day("to")
-    if date_from and date_to and date_from > date_to:
-        raise InvalidInput("from is after to")
-    query = reports.ledger_export_query(date_from=date_from, date_to=date_to)
+    check_period(date_from, date_to)
+    query = exports.ledger_export_query(date_from=date_from, date_to=date_to)
     return _download(
         "ledger",
         fmt,
-        lambda session: reports.iter_ledger_rows(session, query),
-        reports.LEDGER_COLUMNS,
+        lambda session: exports.iter_ledger_rows(session, query),
+        exports.LEDGER_COLUMNS,
     )

@@ -14,7 +14,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from ..money import exponent
-from ..portal_queries import Week
+from ..reads.portal import Week
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 60, 8, 14, 30

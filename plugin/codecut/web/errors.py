@@ -1,4 +1,8 @@
-"""Errors as JSON: a status, a machine-readable code, and a message. Never a traceback."""
+"""Errors as JSON: a status, a machine-readable code, and a message. Never a traceback.
+
+The core raises domain errors (:mod:`codecut.errors`); :mod:`.statuses` decides which HTTP status
+and code each one is answered with.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..db import is_transient
-from ..errors import CodecutError
+from ..errors import CodecutError, RateLimited
+from .pages import http_error_page, is_page_request
+from .statuses import status_of
 
 log = logging.getLogger("codecut")
 
@@ -19,12 +25,14 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
 
 
 def _codecut_error(error: CodecutError) -> tuple[Response, int]:
-    return error_response(error.status_code, error.code, error.message)
+    status, code = status_of(error)
+    response, status = error_response(status, code, error.message)
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response, status
 
 
 def _http_error(error: HTTPException) -> tuple[Response, int] | Response:
-    from .pages import http_error_page, is_page_request
-
     if is_page_request():
         return http_error_page(error)
     code = (error.name or "error").lower().replace(" ", "_")
@@ -39,7 +47,7 @@ def _database_error(error: SQLAlchemyError) -> tuple[Response, int]:
     return error_response(500, "internal_error", "internal error; it has been logged")
 
 
-def _unexpected(error: Exception) -> tuple[Response, int]:
+def _unexpected(error: Exception) -> tuple[Response, int] | Response:
     if isinstance(error, HTTPException):
         return _http_error(error)
     log.exception("unhandled error")

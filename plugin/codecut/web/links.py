@@ -18,12 +18,10 @@ from flask import Blueprint, redirect, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import codes
-from ..config import Settings
 from ..db import transaction
-from ..extension import get_state
-from ..models import Code, Influencer, Store
-from ..portal_queries import CodeLine
+from ..models import Code, Influencer, InfluencerStatus, Platform, Store
+from ..programme.codes import normalize
+from ..state import get_state
 from .pages import message_page, register_page_errors
 
 links = Blueprint("codecut_links", __name__, template_folder="templates")
@@ -37,24 +35,16 @@ def store_home(store_url: str | None, domain: str) -> str:
 def discount_url(platform: str, store_url: str | None, domain: str, code: str) -> str:
     """Where a share link lands: the store, with ``code`` applied as far as the platform allows."""
     home = store_home(store_url, domain)
-    if platform == "shopify":
+    if platform == Platform.SHOPIFY:
         return f"{home}/discount/{quote(code, safe='')}"
     return f"{home}/?{urlencode({'coupon': code})}"
 
 
-def share_url(settings: Settings, line: CodeLine) -> str:
-    """The link an influencer posts: ``{CODECUT_PUBLIC_URL}{prefix}/r/<code>``."""
-    url = f"{settings.public_url}{settings.url_prefix}/r/{quote(line.code, safe='')}"
-    if line.shared_with_other_stores:
-        url += "?" + urlencode({"store": line.store_domain})
-    return url
-
-
 @links.get("/r/<code>")
 def follow(code: str) -> Response | tuple[str, int]:
-    wanted = codes.normalize(code)
+    wanted = normalize(code)
     store_domain = (request.args.get("store") or "").strip().lower()
-    with transaction(get_state().engine) as session:
+    with transaction(get_state().engine, readonly=True) as session:
         query = (
             select(Code, Store, Influencer)
             .join(Store, Store.id == Code.store_id)
@@ -67,7 +57,7 @@ def follow(code: str) -> Response | tuple[str, int]:
     stores = {store.id: store for _code, store, _influencer in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         code_row, store, influencer = rows[0]
-        if code_row.active and influencer.status == "active":
+        if code_row.active and influencer.status == InfluencerStatus.ACTIVE:
             return redirect(discount_url(store.platform, store.url, store.domain, wanted), 302)
         return redirect(store_home(store.url, store.domain), 302)  # no longer earns: no code
     return message_page(

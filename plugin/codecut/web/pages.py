@@ -20,8 +20,9 @@ from werkzeug.exceptions import HTTPException
 
 from ..db import is_transient
 from ..errors import CodecutError
-from ..extension import get_state
 from ..money import to_decimal
+from ..state import get_state
+from .statuses import status_of
 
 log = logging.getLogger("codecut")
 
@@ -140,7 +141,7 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
 
 
 def _codecut_error(error: CodecutError) -> tuple[str, int]:
-    return message_page(error.status_code, "Something went wrong", error.message)
+    return message_page(status_of(error)[0], "Something went wrong", error.message)
 
 
 def _database_error(error: SQLAlchemyError) -> tuple[str, int]:

@@ -1,7 +1,7 @@
 """The influencer portal at ``/portal``: magic-link sign-in and the earnings pages.
 
-Thin views over :mod:`codecut.login_links`, :mod:`codecut.ratelimit` and
-:mod:`codecut.portal_queries`. Who is signed in comes only from the signed session cookie; no
+Thin views over :mod:`codecut.access.login_links`, :mod:`codecut.access.ratelimit` and
+:mod:`codecut.reads.portal`. Who is signed in comes only from the signed session cookie; no
 route takes an influencer id, so nothing in a URL, query or form can point at someone else's data.
 
 Sessions are Flask's signed cookie (the app's ``SECRET_KEY``), HttpOnly, SameSite=Lax, and Secure
@@ -32,14 +32,17 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from .. import login_links, mailer, portal_queries, ratelimit
+from ..access import login_links, mail, ratelimit
 from ..db import transaction
-from ..extension import get_state
+from ..errors import RateLimited
 from ..models import Influencer, LedgerEntry, utcnow
-from ..reports import LEDGER_COLUMNS, iter_csv, ledger_query, ledger_row
+from ..reads import portal as portal_queries
+from ..reads.exports import LEDGER_COLUMNS, iter_csv, ledger_query, ledger_row
+from ..state import get_state
 from . import charts
-from .links import share_url
 from .pages import day, message_page, money, money_short, register_page_errors, viewer_locale
+from .statuses import status_of
+from .urls import login_url, share_url
 
 portal = Blueprint(
     "codecut_portal",
@@ -132,7 +135,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if session.get(_ID) is None:
             return redirect(url_for(".login"))
-        with transaction(get_state().engine) as db:
+        with transaction(get_state().engine, readonly=True) as db:
             influencer = signed_in(db)
         if influencer is None:
             return redirect(url_for(".login", expired=1))
@@ -151,7 +154,7 @@ def _client_address() -> str | None:
 @portal.get("/portal/login")
 def login() -> Any:
     if session.get(_ID) is not None:
-        with transaction(get_state().engine) as db:
+        with transaction(get_state().engine, readonly=True) as db:
             if signed_in(db) is not None:
                 return redirect(url_for(".dashboard"))
     note = "Your session has ended. Please sign in again." if request.args.get("expired") else None
@@ -175,17 +178,17 @@ def request_link() -> Any:
         influencer = login_links.active_influencer(db, email)
         if influencer is not None:
             token = login_links.issue_token(db, influencer, _secret_key())
-            mail = {
+            message = {
                 "to": influencer.email,
                 "name": influencer.name,
-                "link": login_links.login_url(state.settings, token),
+                "link": login_url(state.settings, token),
             }
     if influencer is not None:
         try:
-            mailer.send_login_link(state.settings, **mail)
-        except mailer.MailError:
+            mail.send_login_link(state.settings, **message)
+        except mail.MailError:
             # Same answer as for an unknown address; the operator sees why in the log.
-            mailer.log.exception("sign-in mail to %s failed", mail["to"])
+            mail.log.exception("sign-in mail to %s failed", message["to"])
     return render_template("portal/login_sent.html", email=email)
 
 
@@ -194,14 +197,14 @@ def _over_limit(*limits: ratelimit.Limit) -> Any:
     with transaction(get_state().engine) as db:
         try:
             ratelimit.hit(db, *limits)
-        except ratelimit.RateLimited as error:
-            limited: ratelimit.RateLimited | None = error
+        except RateLimited as error:
+            limited: RateLimited | None = error
         else:
             limited = None
     return None if limited is None else _rate_limited(limited)
 
 
-def _rate_limited(error: ratelimit.RateLimited) -> Any:
+def _rate_limited(error: RateLimited) -> Any:
     minutes = max(1, -(-error.retry_after // 60))
     body, status = message_page(
         429,
@@ -219,9 +222,10 @@ def _link_refused(error: login_links.LinkError) -> Any:
         "expired_link": "This sign-in link has expired",
         "used_link": "This sign-in link has been used",
     }
+    status, code = status_of(error)
     return message_page(
-        error.status_code,
-        titles.get(error.code, "This sign-in link does not work"),
+        status,
+        titles.get(code, "This sign-in link does not work"),
         "Links work once, for a short time. Ask for a new one below.",
         show_login=True,
     )
@@ -232,7 +236,7 @@ def confirm(token: str) -> Any:
     """Shows a button, never signs in: mail scanners that open links cannot use them up."""
     state = get_state()
     try:
-        with transaction(state.engine) as db:
+        with transaction(state.engine, readonly=True) as db:
             influencer = login_links.check_token(
                 db, token, _secret_key(), state.settings.login_token_max_age
             )
@@ -291,9 +295,9 @@ def dashboard(influencer: Influencer) -> Any:
     state = get_state()
     influencer_id: int = influencer.id  # type: ignore[assignment]
     today = utcnow().date()
-    with transaction(state.engine) as db:  # one consistent read, then render outside it
+    with transaction(state.engine, readonly=True) as db:  # one read, then render outside it
         headlines = portal_queries.headline(
-            db, influencer_id, minimum_text=state.settings.payout_minimum
+            db, influencer_id, minimum=state.settings.payout_minimum
         )
         weekly = portal_queries.weekly_earnings(db, influencer_id, today=today)
         orders = portal_queries.orders_page(
@@ -301,7 +305,17 @@ def dashboard(influencer: Influencer) -> Any:
         )
         payouts = portal_queries.payout_history(db, influencer_id)
         code_lines = portal_queries.influencer_codes(db, influencer_id)
-    codes = [(line, share_url(state.settings, line)) for line in code_lines]
+    codes = [
+        (
+            line,
+            share_url(
+                state.settings,
+                line.code,
+                line.store_domain if line.shared_with_other_stores else None,
+            ),
+        )
+        for line in code_lines
+    ]
     charts_by_currency = [
         (
             currency,
@@ -335,7 +349,7 @@ def dashboard(influencer: Influencer) -> Any:
 def orders(influencer: Influencer) -> Any:
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and len(page) < 9 else 1
-    with transaction(get_state().engine) as db:
+    with transaction(get_state().engine, readonly=True) as db:
         result = portal_queries.orders_page(db, influencer.id, page=number)  # type: ignore[arg-type]
     return render_template("portal/orders.html", influencer=influencer, orders=result)
 
@@ -361,7 +375,7 @@ def _ledger_records(engine: Engine, influencer_id: int) -> Iterator[dict[str, An
     """
     last_id = 0
     while True:
-        with transaction(engine) as db:
+        with transaction(engine, readonly=True) as db:
             batch = [
                 ledger_row(*row)
                 for row in db.execute(

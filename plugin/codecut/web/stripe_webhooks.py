@@ -7,9 +7,9 @@ import json
 import stripe
 from flask import Blueprint, Response, jsonify, request
 
-from .. import stripe_events
 from ..db import transaction
-from ..extension import get_state
+from ..inbox.stripe_events import handle_stripe_event
+from ..state import get_state
 from .errors import error_response, register_blueprint_errors
 
 stripe_webhooks = Blueprint("codecut_stripe_webhooks", __name__)
@@ -44,5 +44,5 @@ def receive() -> tuple[Response, int] | Response:
     if not isinstance(event, dict):
         return error_response(400, "invalid_json", "the event is not a JSON object")
     with transaction(get_state().engine) as session:
-        outcome = stripe_events.handle_stripe_event(session, event, text)
+        outcome = handle_stripe_event(session, event, text)
     return jsonify(status=outcome)

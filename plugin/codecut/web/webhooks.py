@@ -1,7 +1,8 @@
 """``POST /webhooks/<platform>``: signed storefront deliveries, answered well inside 5 seconds.
 
 The view only reads the raw body (bounded by ``CODECUT_MAX_WEBHOOK_BYTES``) and hands it to the
-inbox; verification, storage and booking happen in :mod:`codecut.inbox` in one transaction.
+inbox; verification, storage and booking happen in :mod:`codecut.inbox.receive`, in one
+transaction.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import inbox
 from ..errors import NotFound
-from ..extension import get_state
+from ..inbox.receive import receive as receive_delivery
+from ..state import get_state
 from ..storefronts import get_adapter
 from .errors import error_response, register_blueprint_errors
 
@@ -37,10 +38,10 @@ def receive(platform: str) -> tuple[Response, int]:
         return _too_large(limit)
     if adapter.is_ping(body, request.headers):
         return jsonify(status="ping"), 200
-    receipt = inbox.receive(
+    receipt = receive_delivery(
         state.engine, adapter, body, request.headers, hold_days=state.settings.hold_days
     )
-    return jsonify(receipt.as_json()), receipt.http_status
+    return jsonify(receipt.as_json()), 400 if receipt.not_json else 200
 
 
 def _too_large(limit: int) -> tuple[Response, int]:

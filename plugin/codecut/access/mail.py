@@ -1,0 +1,59 @@
+"""Sending the portal's sign-in mail over SMTP (``CODECUT_MAIL_*``).
+
+Without ``CODECUT_MAIL_SERVER`` nothing is sent: the link is written to the ``codecut`` log at
+WARNING, which is how the demo and a development setup sign in.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from ..config import Settings
+
+log = logging.getLogger("codecut")
+
+_TIMEOUT_SECONDS = 15
+
+
+class MailError(RuntimeError):
+    """The SMTP server refused the message or could not be reached."""
+
+
+def login_message(settings: Settings, *, to: str, name: str, link: str) -> EmailMessage:
+    minutes = max(1, settings.login_token_max_age // 60)
+    message = EmailMessage()
+    message["Subject"] = "Your sign-in link for your earnings"
+    message["From"] = settings.mail_sender
+    message["To"] = formataddr((name, to))
+    message["Message-ID"] = make_msgid(domain="codecut")
+    message.set_content(
+        f"Hello {name},\n\n"
+        f"Open this link to see your earnings:\n\n{link}\n\n"
+        f"It works once, within {minutes} minutes. If you did not ask for it, ignore this mail:\n"
+        "nobody can sign in without the link.\n"
+    )
+    return message
+
+
+def send_login_link(settings: Settings, *, to: str, name: str, link: str) -> None:
+    """Mail ``link`` to ``to``, or log it when no mail server is configured."""
+    if not settings.mail_server:
+        log.warning("portal sign-in link for %s (no CODECUT_MAIL_SERVER set): %s", to, link)
+        return
+    message = login_message(settings, to=to, name=name, link=link)
+    try:
+        with smtplib.SMTP(
+            settings.mail_server, settings.mail_port, timeout=_TIMEOUT_SECONDS
+        ) as smtp:
+            if settings.mail_use_tls:
+                smtp.starttls()
+            if settings.mail_username:
+                smtp.login(settings.mail_username, settings.mail_password or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(
+            f"could not send the sign-in mail via {settings.mail_server}: {error}"
+        ) from error

@@ -1,0 +1,61 @@
+"""``codecut campaign``: a store plus the commission rule its codes earn under."""
+
+from __future__ import annotations
+
+import click
+
+from ..db import transaction
+from ..models import Store
+from ..programme import campaigns
+from ..reads.records import campaign_record
+from ._common import echo_json, engine, group, info, json_option
+
+campaign_group = group("campaign", "Campaigns: a store plus a commission rule.")
+
+
+@campaign_group.command("add")
+@click.option("--store", "store_domain", required=True, help="The store's domain.")
+@click.option("--name", required=True)
+@click.option("--slug", default=None, help="Defaults to one made from the name.")
+@click.option("--commission", default="10%", show_default=True, help="10% or a flat 5.00")
+@click.option("--hold-days", type=int, default=None, help="Defaults to CODECUT_HOLD_DAYS.")
+@json_option
+def campaign_add(
+    store_domain: str,
+    name: str,
+    slug: str | None,
+    commission: str,
+    hold_days: int | None,
+    as_json: bool,
+) -> None:
+    """Create a campaign."""
+    with transaction(engine()) as session:
+        campaign = campaigns.add_campaign(
+            session,
+            store_domain=store_domain,
+            name=name,
+            slug=slug,
+            commission=commission,
+            hold_days=hold_days,
+        )
+        record = campaign_record(campaign, session.get(Store, campaign.store_id))
+    if as_json:
+        echo_json(record)
+    else:
+        info(f"campaign {record['campaign']} ({record['commission']}) added")
+
+
+@campaign_group.command("list")
+@json_option
+def campaign_list(as_json: bool) -> None:
+    """List campaigns."""
+    with transaction(engine(), readonly=True) as session:
+        records = [
+            campaign_record(campaign, store)
+            for campaign, store in campaigns.list_campaigns(session)
+        ]
+    if as_json:
+        echo_json(records)
+        return
+    for record in records:
+        click.echo(f"{record['campaign']}\t{record['store']}\t{record['commission']}")

@@ -1,0 +1,78 @@
+"""``codecut code``: issuing, listing and exporting discount codes."""
+
+from __future__ import annotations
+
+import csv
+
+import click
+
+from ..db import transaction
+from ..models import Campaign, Influencer, Store
+from ..programme import codes
+from ..reads.exports import neutralise
+from ..reads.listings import list_codes
+from ..reads.records import code_record
+from ._common import echo_json, engine, group, info, json_option, open_output
+
+code_group = group("code", "Discount codes.")
+
+
+@code_group.command("issue")
+@click.option("--influencer", "influencer_email", required=True)
+@click.option("--campaign", "campaign_slug", required=True)
+@click.option("--code", default=None, help="A vanity code such as ANNA15; generated if omitted.")
+@json_option
+def code_issue(influencer_email: str, campaign_slug: str, code: str | None, as_json: bool) -> None:
+    """Issue a code to an influencer and print it."""
+    with transaction(engine()) as session:
+        issued = codes.issue_code(
+            session, influencer_email=influencer_email, campaign_slug=campaign_slug, code=code
+        )
+        record = code_record(
+            issued,
+            session.get(Influencer, issued.influencer_id),
+            session.get(Campaign, issued.campaign_id),
+            session.get(Store, issued.store_id),
+        )
+    if as_json:
+        echo_json(record)
+    else:
+        click.echo(issued.code)
+
+
+@code_group.command("list")
+@click.option("--campaign", "campaign_slug", default=None)
+@json_option
+def code_list(campaign_slug: str | None, as_json: bool) -> None:
+    """List codes, optionally of one campaign."""
+    with transaction(engine(), readonly=True) as session:
+        records = list_codes(session, campaign_slug)
+    if as_json:
+        echo_json(records)
+        return
+    for record in records:
+        click.echo(f"{record['code']}\t{record['influencer_email']}\t{record['campaign']}")
+
+
+EXPORT_COLUMNS = ["code", "influencer_email", "influencer_name", "campaign", "store", "active"]
+
+
+@code_group.command("export")
+@click.option("--campaign", "campaign_slug", required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
+def code_export(campaign_slug: str, output: str | None) -> None:
+    """Write a campaign's codes as CSV (stdout without -o), for the store's bulk import."""
+    with transaction(engine(), readonly=True) as session:
+        records = list_codes(session, campaign_slug)
+    with open_output(output) as handle:
+        writer = csv.DictWriter(handle, fieldnames=EXPORT_COLUMNS, extrasaction="ignore")
+        writer.writeheader()
+        for record in records:
+            writer.writerow(
+                {
+                    **{key: neutralise(record[key]) for key in EXPORT_COLUMNS},
+                    "active": "true" if record["active"] else "false",
+                }
+            )
+    if output:
+        info(f"wrote {len(records)} codes to {output}")

@@ -1,0 +1,57 @@
+"""``codecut store``: storefronts whose webhooks Codecut accepts."""
+
+from __future__ import annotations
+
+import click
+
+from ..db import transaction
+from ..programme import stores
+from ..reads.records import store_record
+from ._common import echo_json, engine, group, info, json_option
+
+store_group = group("store", "Storefronts whose webhooks Codecut accepts.")
+
+
+@store_group.command("add")
+@click.option("--platform", required=True, type=click.Choice(stores.PLATFORMS))
+@click.option("--domain", required=True, help="e.g. shop.myshopify.com or shop.example.com")
+@click.option("--secret", required=True, help="The webhook signing secret the store uses.")
+@click.option("--currency", required=True, help="The shop's currency (ISO-4217), e.g. USD.")
+@click.option("--url", default=None, help="The storefront's public URL, for share links.")
+@json_option
+def store_add(
+    platform: str, domain: str, secret: str, currency: str, url: str | None, as_json: bool
+) -> None:
+    """Register a store."""
+    with transaction(engine()) as session:
+        store = stores.add_store(
+            session, platform=platform, domain=domain, secret=secret, currency=currency, url=url
+        )
+        record = store_record(store)
+    if as_json:
+        echo_json(record)
+    else:
+        info(f"store {store.domain} ({store.platform}, {store.currency}) added")
+
+
+@store_group.command("list")
+@json_option
+def store_list(as_json: bool) -> None:
+    """List stores."""
+    with transaction(engine(), readonly=True) as session:
+        records = [store_record(s) for s in stores.list_stores(session)]
+    if as_json:
+        echo_json(records)
+        return
+    for record in records:
+        click.echo(f"{record['domain']}\t{record['platform']}\t{record['currency']}")
+
+
+@store_group.command("rotate-secret")
+@click.option("--domain", required=True)
+@click.option("--secret", required=True, help="The new secret; the old one stays valid too.")
+def store_rotate_secret(domain: str, secret: str) -> None:
+    """Start using a new webhook secret while still accepting the previous one."""
+    with transaction(engine()) as session:
+        store = stores.rotate_store_secret(session, stores.get_store(session, domain), secret)
+    info(f"store {store.domain}: new secret active; the previous one is still accepted")

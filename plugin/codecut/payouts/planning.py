@@ -1,0 +1,78 @@
+"""What a payout run would pay, computed without writing anything (``payouts run --dry-run``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from ..money import format_minor
+from ..reads.balances import PayableGroup, payable_groups
+from .methods import check_method, destination_for, method_for
+from .minimum import PayoutMinimum
+
+
+@dataclass(frozen=True)
+class PlannedPayout:
+    influencer_id: int
+    influencer_email: str
+    currency: str
+    amount: int
+    entries: int
+    method: str
+    destination: str
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "influencer_email": self.influencer_email,
+            "currency": self.currency,
+            "amount": format_minor(self.amount, self.currency),
+            "entries": self.entries,
+            "method": self.method,
+            "destination": self.destination,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    as_of: date
+    payouts: list[PlannedPayout]
+    carried_forward: int  # influencer-currency balances left for a later run
+
+
+def groups_to_pay(
+    session: Session, *, as_of: date | None, method: str | None
+) -> list[PayableGroup]:
+    """The payable balances a run of ``method`` (None: every method) would consider."""
+    return [
+        group
+        for group in payable_groups(session, as_of=as_of)
+        if method is None or method_for(group.stripe_account_id) == method
+    ]
+
+
+def plan(
+    session: Session, *, as_of: date, minimum: PayoutMinimum, method: str | None = None
+) -> Plan:
+    """What a run on ``as_of`` would pay."""
+    check_method(method)
+    payouts: list[PlannedPayout] = []
+    carried = 0
+    for group in groups_to_pay(session, as_of=as_of, method=method):
+        if not minimum.reached(group.amount, group.currency):
+            carried += 1
+            continue
+        payouts.append(
+            PlannedPayout(
+                influencer_id=group.influencer_id,
+                influencer_email=group.email,
+                currency=group.currency,
+                amount=group.amount,
+                entries=group.entries,
+                method=method_for(group.stripe_account_id),
+                destination=destination_for(group.stripe_account_id, group.email),
+            )
+        )
+    return Plan(as_of=as_of, payouts=payouts, carried_forward=carried)

@@ -1,0 +1,139 @@
+"""A payout run: approve what is due, settle balances into payouts, send the Stripe ones.
+
+How a run stays correct when it is killed at any point:
+
+* The run lock is a row with a lease (:mod:`.lock`); a dead run's batch is taken over and
+  finished by the next run.
+* Settlement (:mod:`.settlement`) is one transaction: it happens entirely or not at all.
+* Sending (:mod:`.sending`) stores the idempotency key before Stripe is called and looks a
+  transfer up before anything is sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, or_, select
+from sqlmodel import col
+
+from ..commissions.approval import approve
+from ..db import transaction
+from ..errors import InvalidInput, NotFound
+from ..models import Payout, PayoutBatch, PayoutStatus
+from ..reads.records import payout_records
+from .lock import Lease, acquire, heartbeat, release, renew
+from .methods import check_method
+from .minimum import PayoutMinimum
+from .sending import send_payout, stripe_payouts_to_send
+from .settlement import settle
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class BatchReport:
+    batch_id: int
+    as_of: date
+    taken_over: bool
+    approved: int = 0
+    payouts: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)  # failed or still unknown
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "as_of": self.as_of.isoformat(),
+            "taken_over": self.taken_over,
+            "approved_entries": self.approved,
+            "payouts": self.payouts,
+            "statuses": self.statuses,
+            "problems": self.problems,
+        }
+
+
+def run(
+    engine: Engine,
+    *,
+    as_of: date,
+    minimum: PayoutMinimum,
+    actor: str,
+    method: str | None = None,
+    client_factory: Callable[[], Any] | None = None,
+    progress: Callable[[int], Progress] | None = None,
+) -> list[BatchReport]:
+    """One payout run. A batch a dead run left is finished first (with its own date and method).
+
+    ``client_factory`` builds the Stripe client when a Stripe payout has to be sent;
+    ``progress(total)`` returns a callback advanced once per payout sent.
+    """
+    check_method(method)
+    reports = []
+    while True:
+        lease = acquire(engine, as_of=as_of, method=method, actor=actor)
+        try:
+            report = _run_batch(engine, lease, minimum, client_factory, progress)
+        except BaseException:
+            release(engine, lease, completed=False)
+            raise
+        release(engine, lease, completed=True)
+        reports.append(report)
+        if not lease.taken_over:
+            return reports
+
+
+def _batch(session: Any, lease: Lease) -> PayoutBatch:
+    batch = session.get(PayoutBatch, lease.batch_id)
+    if batch is None:
+        raise NotFound(f"no payout batch with id {lease.batch_id}")
+    return batch  # type: ignore[no-any-return]
+
+
+def _run_batch(
+    engine: Engine,
+    lease: Lease,
+    minimum: PayoutMinimum,
+    client_factory: Callable[[], Any] | None,
+    progress: Callable[[int], Progress] | None,
+) -> BatchReport:
+    with transaction(engine) as session:
+        renew(session, lease)
+        batch = _batch(session, lease)
+        report = BatchReport(lease.batch_id, batch.as_of, lease.taken_over)
+        report.approved = approve(session, batch.as_of)
+    with transaction(engine) as session:
+        renew(session, lease)  # locks the batch row until the settlement commits
+        report.payouts = settle(session, _batch(session, lease), minimum)
+    to_send = stripe_payouts_to_send(engine)
+    if to_send:
+        client = client_factory() if client_factory else None
+        if client is None:
+            raise InvalidInput("Stripe payouts are due but no Stripe client is configured")
+        tick = progress(len(to_send)) if progress else None
+        for payout_id in to_send:
+            heartbeat(engine, lease)
+            send_payout(engine, client, payout_id)
+            if tick:
+                tick(1)
+    with transaction(engine, readonly=True) as session:
+        for status in session.scalars(
+            select(col(Payout.status)).where(col(Payout.batch_id) == lease.batch_id)
+        ):
+            report.statuses[status] = report.statuses.get(status, 0) + 1
+        problems = session.scalars(
+            select(Payout)
+            .where(
+                col(Payout.status).in_((PayoutStatus.FAILED, PayoutStatus.PROCESSING)),
+                or_(
+                    col(Payout.batch_id) == lease.batch_id,
+                    col(Payout.status) == PayoutStatus.PROCESSING,
+                ),
+            )
+            .order_by(col(Payout.id))
+        ).all()
+        report.problems = payout_records(session, list(problems))
+        report.payouts = sum(report.statuses.values())
+    return report

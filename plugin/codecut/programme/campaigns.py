@@ -1,0 +1,73 @@
+"""Campaigns: a store plus the commission rule its codes earn under."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..commissions.rule import CommissionRule
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Campaign, Store
+from .stores import get_store
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:100] or "campaign"
+
+
+def add_campaign(
+    session: Session,
+    *,
+    store_domain: str,
+    name: str,
+    slug: str | None = None,
+    commission: str = "10%",
+    hold_days: int | None = None,
+) -> Campaign:
+    store = get_store(session, store_domain)
+    if not name.strip():
+        raise InvalidInput("the campaign name must not be empty")
+    slug = slug.strip().lower() if slug else slugify(name)
+    if not _SLUG.match(slug):
+        raise InvalidInput(f"slug {slug!r} may hold only lowercase letters, digits and dashes")
+    if hold_days is not None and hold_days < 0:
+        raise InvalidInput("hold days must not be negative")
+    rule = CommissionRule.parse(commission, store.currency)
+    if session.scalars(select(Campaign.id).where(Campaign.slug == slug)).first():
+        raise Conflict(f"a campaign with slug {slug} exists already")
+    campaign = Campaign(
+        store_id=store.id,
+        name=name.strip(),
+        slug=slug,
+        commission_rate_bps=rule.rate_bps,
+        commission_flat=rule.flat,
+        hold_days=hold_days,
+    )
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def get_campaign(session: Session, slug: str) -> Campaign:
+    campaign = session.scalars(
+        select(Campaign).where(Campaign.slug == slug.strip().lower())
+    ).first()
+    if campaign is None:
+        raise NotFound(f"no campaign with slug {slug}")
+    return campaign
+
+
+def list_campaigns(session: Session) -> list[tuple[Campaign, Store]]:
+    rows = session.execute(
+        select(Campaign, Store).join(Store, Store.id == Campaign.store_id).order_by(Campaign.id)
+    ).all()
+    return [(campaign, store) for campaign, store in rows]
+
+
+def campaign_rule(campaign: Campaign) -> CommissionRule:
+    return CommissionRule(rate_bps=campaign.commission_rate_bps, flat=campaign.commission_flat)

@@ -1,0 +1,116 @@
+"""Discount codes: normalizing what customers type, generating readable codes, issuing them.
+
+Uniqueness is the database's job (``UNIQUE(store_id, code)``); generation only makes collisions
+unlikely, and issuing retries when the constraint says no.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from ..errors import Conflict, InvalidInput
+from ..models import Code
+from .campaigns import get_campaign
+from .influencers import get_influencer
+
+#: Letters and digits that cannot be mistaken for one another: no 0/O, 1/I/L.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+SUFFIX_LENGTH = 4
+PREFIX_MAX = 8
+
+_VANITY = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
+
+
+def normalize(code: str) -> str:
+    """The form codes are stored and matched in: Unicode-compatible, trimmed, uppercase.
+
+    Storefronts echo codes as the customer typed them (``" anna15"``); this is the one place that
+    decides two spellings are the same code.
+    """
+    return unicodedata.normalize("NFKC", code).strip().upper()
+
+
+def validate_vanity(code: str) -> str:
+    """Normalize an operator-chosen code and check it is one a store will accept."""
+    normalized = normalize(code)
+    if not _VANITY.match(normalized):
+        raise InvalidInput(
+            f"code {code!r} must be 2-32 letters, digits, '-' or '_', "
+            "starting with a letter or digit"
+        )
+    return normalized
+
+
+def name_prefix(name: str) -> str:
+    """Up to eight ASCII letters of a person's name: ``"Anna Müller"`` -> ``"ANNAMULL"``."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    letters = re.sub(r"[^A-Za-z]", "", ascii_name).upper()
+    return letters[:PREFIX_MAX] or "CODE"
+
+
+def random_suffix(length: int = SUFFIX_LENGTH) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
+
+
+def generate(name: str, taken: set[str] | frozenset[str] = frozenset(), attempts: int = 50) -> str:
+    """A new code like ``ANNA7K3Q`` that is not in ``taken``.
+
+    The suffix grows by one character after every few misses, so even a crowded prefix finds room
+    quickly; ``taken`` is an optimisation, the unique constraint remains the guarantee.
+    """
+    prefix = name_prefix(name)
+    for attempt in range(attempts):
+        candidate = prefix + random_suffix(SUFFIX_LENGTH + attempt // 5)
+        if candidate not in taken:
+            return candidate
+    raise RuntimeError(f"could not find a free code for prefix {prefix}")
+
+
+_ISSUE_RETRIES = 5
+
+
+def taken_codes(session: Session, store_id: int) -> set[str]:
+    """Every code the store has issued (to skip them when generating new ones)."""
+    return set(session.scalars(select(Code.code).where(Code.store_id == store_id)))
+
+
+def issue_code(
+    session: Session, *, influencer_email: str, campaign_slug: str, code: str | None = None
+) -> Code:
+    """Issue a vanity code, or generate one from the influencer's name.
+
+    A generated code that loses a race to a concurrent issuer hits the unique constraint; the
+    savepoint is rolled back and another is drawn, a bounded number of times.
+    """
+    influencer = get_influencer(session, influencer_email)
+    campaign = get_campaign(session, campaign_slug)
+    candidates: Iterable[str]
+    if code is not None:
+        normalized = validate_vanity(code)
+        if normalized in taken_codes(session, campaign.store_id):
+            raise Conflict(f"code {normalized} is taken in this store")
+        candidates = [normalized]
+    else:
+        taken = taken_codes(session, campaign.store_id)
+        candidates = (generate(influencer.name, taken) for _ in range(_ISSUE_RETRIES))
+    for candidate in candidates:
+        row = Code(
+            code=candidate,
+            store_id=campaign.store_id,
+            campaign_id=campaign.id,
+            influencer_id=influencer.id,
+        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:
+            continue
+        return row
+    raise Conflict(f"code {code or ''} could not be issued: it is taken in this store".strip())

@@ -1,0 +1,73 @@
+"""Storefronts whose signed webhooks Codecut accepts, and their webhook secrets."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Platform, Store
+from ..money import MoneyError, currency_code
+
+PLATFORMS = tuple(p.value for p in Platform)
+
+
+def normalize_domain(value: str) -> str:
+    """``https://Shop.Example.com/`` -> ``shop.example.com``: how stores are looked up by host."""
+    text = value.strip()
+    host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
+    if not host or "." not in host:
+        raise InvalidInput(f"{value!r} is not a store domain (expected e.g. shop.myshopify.com)")
+    return host.lower()
+
+
+def add_store(
+    session: Session,
+    *,
+    platform: str,
+    domain: str,
+    secret: str,
+    currency: str,
+    url: str | None = None,
+) -> Store:
+    if platform not in PLATFORMS:
+        raise InvalidInput(f"platform must be one of {', '.join(PLATFORMS)}, not {platform!r}")
+    if not secret or not secret.strip():
+        raise InvalidInput("the webhook secret must not be empty")
+    try:
+        currency = currency_code(currency)
+    except MoneyError as error:
+        raise InvalidInput(str(error)) from None
+    domain = normalize_domain(domain)
+    if session.scalars(select(Store.id).where(Store.domain == domain)).first():
+        raise Conflict(f"a store with domain {domain} exists already")
+    store = Store(
+        platform=platform, domain=domain, webhook_secret=secret, currency=currency, url=url
+    )
+    session.add(store)
+    session.flush()
+    return store
+
+
+def get_store(session: Session, domain: str) -> Store:
+    store = session.scalars(select(Store).where(Store.domain == normalize_domain(domain))).first()
+    if store is None:
+        raise NotFound(f"no store with domain {domain}")
+    return store
+
+
+def list_stores(session: Session) -> list[Store]:
+    return list(session.scalars(select(Store).order_by(Store.id)))
+
+
+def rotate_store_secret(session: Session, store: Store, new_secret: str) -> Store:
+    """Start a rotation: the old secret stays valid beside the new one until the next rotation."""
+    if not new_secret.strip():
+        raise InvalidInput("the webhook secret must not be empty")
+    store.previous_webhook_secret = store.webhook_secret
+    store.webhook_secret = new_secret
+    session.add(store)
+    session.flush()
+    return store

@@ -1,0 +1,59 @@
+"""Lists of the programme for the CLI and the API: codes and influencers as records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ..models import Campaign, Code, Influencer, Store
+from ..programme.campaigns import get_campaign
+from ..programme.influencers import get_influencer
+from .balances import influencer_balances
+from .records import code_record, influencer_record
+
+
+def list_codes(session: Session, campaign_slug: str | None = None) -> list[dict[str, Any]]:
+    """Every code (of one campaign) with its influencer, campaign and store, oldest first."""
+    query = (
+        select(Code, Influencer, Campaign, Store)
+        .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
+        .join(Campaign, col(Campaign.id) == col(Code.campaign_id))
+        .join(Store, col(Store.id) == col(Code.store_id))
+        .order_by(col(Code.id))
+    )
+    if campaign_slug:
+        query = query.where(col(Code.campaign_id) == get_campaign(session, campaign_slug).id)
+    return [code_record(*row) for row in session.execute(query)]
+
+
+def list_influencers(session: Session) -> list[dict[str, Any]]:
+    """Every influencer with their codes, oldest first."""
+    codes: dict[int, list[str]] = defaultdict(list)
+    for influencer_id, code in session.execute(
+        select(col(Code.influencer_id), col(Code.code)).order_by(col(Code.id))
+    ):
+        codes[influencer_id].append(code)
+    return [
+        influencer_record(influencer, codes.get(influencer.id or 0, []))
+        for influencer in session.scalars(select(Influencer).order_by(col(Influencer.id)))
+    ]
+
+
+def influencer_detail(session: Session, email: str) -> dict[str, Any]:
+    """One influencer with their codes and balances per currency."""
+    influencer = get_influencer(session, email)
+    codes = list(
+        session.scalars(
+            select(col(Code.code))
+            .where(col(Code.influencer_id) == influencer.id)
+            .order_by(col(Code.id))
+        )
+    )
+    record = influencer_record(influencer, codes)
+    record["balances"] = [
+        balance.as_record() for balance in influencer_balances(session, influencer.id or 0)
+    ]
+    return record

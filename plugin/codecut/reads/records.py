@@ -1,0 +1,169 @@
+"""Records as plain dicts: one builder per shape, for CLI JSON, the API and the exports alike.
+
+Money is a decimal string with the currency's decimals; dates and times are ISO 8601 strings
+(``2026-12-02T01:18:35+00:00``), so every surface prints the same object the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ..commissions.rule import CommissionRule
+from ..models import Campaign, Code, Influencer, Payout, Store, WebhookEvent
+from ..money import format_minor, format_rate
+from ..payouts.methods import method_for
+
+
+def iso(value: date | datetime | None) -> str | None:
+    """ISO 8601, or None."""
+    return value.isoformat() if value is not None else None
+
+
+def store_record(store: Store) -> dict[str, Any]:
+    """A store without its secrets."""
+    return {
+        "id": store.id,
+        "platform": store.platform,
+        "domain": store.domain,
+        "currency": store.currency,
+        "url": store.url,
+        "secret_rotating": store.previous_webhook_secret is not None,
+        "created_at": iso(store.created_at),
+    }
+
+
+def campaign_record(campaign: Campaign, store: Store) -> dict[str, Any]:
+    rule = CommissionRule(rate_bps=campaign.commission_rate_bps, flat=campaign.commission_flat)
+    return {
+        "id": campaign.id,
+        "campaign": campaign.slug,
+        "name": campaign.name,
+        "store": store.domain,
+        "currency": store.currency,
+        "commission": rule.text(store.currency),
+        "hold_days": campaign.hold_days,
+        "created_at": iso(campaign.created_at),
+    }
+
+
+def influencer_record(influencer: Influencer, codes: list[str] | None = None) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "id": influencer.id,
+        "email": influencer.email,
+        "name": influencer.name,
+        "handle": influencer.handle,
+        "platform": influencer.platform,
+        "followers": influencer.followers,
+        "commission": (
+            format_rate(influencer.commission_rate_bps)
+            if influencer.commission_rate_bps is not None
+            else None
+        ),
+        "payout_method": method_for(influencer.stripe_account_id),
+        "stripe_account": influencer.stripe_account_id,
+        "status": influencer.status,
+        "created_at": iso(influencer.created_at),
+    }
+    if codes is not None:
+        record["codes"] = codes
+    return record
+
+
+def code_record(
+    code: Code, influencer: Influencer, campaign: Campaign, store: Store
+) -> dict[str, Any]:
+    return {
+        "code": code.code,
+        "influencer_email": influencer.email,
+        "influencer_name": influencer.name,
+        "campaign": campaign.slug,
+        "store": store.domain,
+        "active": code.active,
+        "created_at": iso(code.created_at),
+    }
+
+
+#: A payout's fields, in the payout export's column order; scripts depend on it. More may be
+#: appended.
+PAYOUT_FIELDS = [
+    "payout_id",
+    "batch_id",
+    "influencer_email",
+    "influencer_name",
+    "method",
+    "destination",
+    "currency",
+    "amount",
+    "entries",
+    "period_end",
+    "status",
+    "reference",
+    "created_at",
+    "paid_at",
+    "attempt",
+    "failure_code",
+    "failure_message",
+]
+
+
+def payout_record(payout: Payout, influencer: Influencer) -> dict[str, Any]:
+    """A payout as ``payouts list --json``, ``/api/payouts`` and the payout exports show it."""
+    return {
+        "payout_id": payout.id,
+        "batch_id": payout.batch_id,
+        "influencer_email": influencer.email,
+        "influencer_name": influencer.name,
+        "method": payout.method,
+        "destination": payout.destination,
+        "currency": payout.currency,
+        "amount": format_minor(payout.amount, payout.currency),
+        "entries": payout.entry_count,
+        "period_end": iso(payout.period_end),
+        "status": payout.status,
+        "reference": payout.reference,
+        "created_at": iso(payout.created_at),
+        "paid_at": iso(payout.paid_at),
+        "attempt": payout.attempt,
+        "failure_code": payout.failure_code,
+        "failure_message": payout.failure_message,
+    }
+
+
+def payout_records(session: Session, payouts: Sequence[Payout]) -> list[dict[str, Any]]:
+    """Records of ``payouts``, their influencers read in one query."""
+    ids = {payout.influencer_id for payout in payouts}
+    people = {
+        influencer.id: influencer
+        for influencer in session.scalars(select(Influencer).where(col(Influencer.id).in_(ids)))
+    }
+    return [payout_record(payout, people[payout.influencer_id]) for payout in payouts]
+
+
+def list_payouts(session: Session, *, batch_id: int | None = None) -> list[dict[str, Any]]:
+    """Every payout (of one batch), oldest first."""
+    query = select(Payout).order_by(col(Payout.id))
+    if batch_id is not None:
+        query = query.where(col(Payout.batch_id) == batch_id)
+    return payout_records(session, session.scalars(query).all())
+
+
+def event_record(row: WebhookEvent) -> dict[str, Any]:
+    """A stored delivery without its body (which holds buyers' personal data)."""
+    return {
+        "id": row.id,
+        "received_at": iso(row.received_at),
+        "source": row.source,
+        "topic": row.topic,
+        "status": row.status,
+        "reason": row.reason,
+        "order_id": row.order_external_id,
+        "delivery_id": row.delivery_id,
+        "event_id": row.event_id,
+        "attempts": row.attempts,
+        "processed_at": iso(row.processed_at),
+    }

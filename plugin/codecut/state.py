@@ -1,0 +1,49 @@
+"""What one app's Codecut runs with, kept in ``app.extensions["codecut"]``.
+
+The web views and the CLI read it with :func:`get_state`; the core never does: they hand the core
+the engine, the settings, or the Stripe client it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine
+
+from .config import Settings
+from .payouts import stripe_client
+
+EXTENSION_KEY = "codecut"
+
+
+@dataclass
+class CodecutState:
+    """Settings and engine of one app, built once in ``init_app``."""
+
+    settings: Settings
+    engine: Engine
+    _stripe: Any = field(default=None, repr=False)
+
+    def stripe_client(self) -> Any:
+        """The app's Stripe client, built on first use from its settings (one per app)."""
+        if self._stripe is None:
+            self._stripe = stripe_client.build_client(
+                self.settings.stripe_api_key,
+                self.settings.stripe_api_base,
+                self.settings.stripe_max_network_retries,
+            )
+        return self._stripe
+
+
+def get_state(app: Flask | None = None) -> CodecutState:
+    """The current app's Codecut state; a clear error if ``init_app`` was never called."""
+    target = app if app is not None else current_app
+    try:
+        state: CodecutState = target.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "Codecut is not initialised on this app: call Codecut(app) or codecut.init_app(app)."
+        ) from None
+    return state
