@@ -8,14 +8,14 @@ platforms send it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from codecut.storefronts import generic, shopify
+from codecut.storefronts.base import sign_base64
 
 FIXTURES = Path(__file__).parent / "fixtures" / "storefront"
 
@@ -33,11 +33,6 @@ def load_fixture_json(name: str) -> dict[str, Any]:
 def dumps(payload: object) -> bytes:
     """Compact JSON bytes, the way a storefront sends a body."""
     return json.dumps(payload, separators=(",", ":")).encode("utf-8")
-
-
-def _b64_hmac(body: bytes, secret: str) -> str:
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode("ascii")
 
 
 def shopify_headers(
@@ -59,7 +54,7 @@ def shopify_headers(
     """
     headers = {
         "Content-Type": content_type,
-        "X-Shopify-Hmac-Sha256": _b64_hmac(body, secret),
+        "X-Shopify-Hmac-Sha256": shopify.sign(body, secret),
         "X-Shopify-Topic": topic,
         "X-Shopify-Shop-Domain": shop_domain,
         "X-Shopify-API-Version": api_version,
@@ -102,7 +97,7 @@ def woocommerce_headers(
         "X-WC-Webhook-Topic": topic,
         "X-WC-Webhook-Resource": resource,
         "X-WC-Webhook-Event": event,
-        "X-WC-Webhook-Signature": _b64_hmac(body, wordpress_decode(secret)),
+        "X-WC-Webhook-Signature": sign_base64(body, wordpress_decode(secret)),
         "X-WC-Webhook-ID": str(webhook_id),
         "X-WC-Webhook-Delivery-ID": delivery_id or uuid.uuid4().hex,
     }
@@ -128,11 +123,10 @@ def generic_headers(
     delivery_id: str | None = None,
 ) -> dict[str, str]:
     """Headers of the generic format: ``X-Codecut-Signature: sha256=<hex HMAC of the body>``."""
-    digest = hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
     headers = {
         "Content-Type": "application/json",
         "X-Codecut-Store": store,
-        "X-Codecut-Signature": f"sha256={digest}",
+        "X-Codecut-Signature": generic.sign(body, secret),
     }
     if topic is not None:
         headers["X-Codecut-Topic"] = topic

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from datetime import datetime
 
 import openpyxl
 from builders import DAY
@@ -84,3 +86,23 @@ def test_bad_requests_are_json(papp) -> None:
     )
     assert _get(papp, "/api/exports/payouts.csv?batch=7", key).status_code == 404
     assert _get(papp, "/api/exports/payouts.csv?batch=x", key).status_code == 400
+
+
+def test_a_payout_is_the_same_object_everywhere(papp, pcli) -> None:
+    """``payouts list --json``, ``/api/payouts`` and the payout export show one record."""
+    _seed(papp, pcli)
+    key = _keys(papp)["read"]
+    from_cli = json.loads(pcli("payouts", "list", "--json").stdout)
+    from_api = _get(papp, "/api/payouts", key).get_json()["payouts"]
+    finance = _keys(papp)["finance"]
+    exported = list(
+        csv.DictReader(io.StringIO(_get(papp, "/api/exports/payouts.csv", finance).text))
+    )
+    assert from_cli == from_api
+    assert set(from_api[0]) == set(reports.PAYOUT_COLUMNS)
+    assert from_api[0]["payout_id"] == 1 and from_api[0]["influencer_name"] == "Anna"
+    for record, row in zip(from_api, exported, strict=True):
+        assert {k: "" if v is None else str(v) for k, v in record.items()} == row
+    created = from_api[0]["created_at"]
+    assert datetime.fromisoformat(created).tzinfo is not None  # ISO 8601 with its offset
+    assert from_api[0]["period_end"] == DAY.isoformat()

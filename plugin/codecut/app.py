@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from .config import ConfigError, load_environment
+from .config import ConfigError, Settings, apply_defaults, load_environment
 from .extension import Codecut
 from .web.errors import register_json_errors
 
@@ -32,6 +32,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, development: bool = F
     load_environment(app.config)
     if config:
         app.config.update(config)
+    apply_defaults(app.config)
+    Settings.from_config(app.config, instance_path=app.instance_path)  # a bad setting stops here
     secret = app.config.get("CODECUT_SECRET_KEY")
     if not secret:
         if not (development or app.debug or app.testing):

@@ -13,12 +13,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
@@ -65,6 +65,12 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """Rows an UPDATE or DELETE matched (``Session.execute`` types its result loosely)."""
+    count = cast(CursorResult[*tuple[Any, ...]], result).rowcount
+    return int(count) if count is not None and count >= 0 else 0
+
+
 def is_transient(error: BaseException) -> bool:
     """True for errors a retry cures: a locked SQLite file, a lost or refused connection."""
     if isinstance(error, OperationalError):
@@ -105,7 +111,7 @@ def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Leave the host application's tables alone: Codecut only manages ``codecut_*`` tables."""
     if type_ == "table":
-        return bool(name) and name.startswith(models.TABLE_PREFIX)
+        return name is not None and name.startswith(models.TABLE_PREFIX)
     return True
 
 

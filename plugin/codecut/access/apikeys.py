@@ -10,7 +10,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import InvalidInput, NotFound
 from ..models import ApiKey, utcnow
@@ -46,7 +46,7 @@ def verify_key(session: Session, key: str) -> ApiKey | None:
     """The live key ``key`` names, with its last use recorded; None if unknown or revoked."""
     if not key.startswith(KEY_PREFIX):
         return None
-    row = session.scalars(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first()
+    row = session.scalars(select(ApiKey).where(col(ApiKey.key_hash) == hash_key(key))).first()
     if row is None or row.revoked_at is not None:
         return None
     row.last_used_at = utcnow()
@@ -55,7 +55,7 @@ def verify_key(session: Session, key: str) -> ApiKey | None:
 
 
 def list_keys(session: Session) -> list[ApiKey]:
-    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
+    return list(session.scalars(select(ApiKey).order_by(col(ApiKey.id))))
 
 
 def revoke_key(session: Session, key_id: int) -> ApiKey:

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..config import Settings
+from ..db import rowcount
 from ..errors import CodecutError, InvalidInput, NotFound
-from ..models import Influencer, InfluencerStatus
+from ..models import Influencer, InfluencerStatus, id_of
 from ..programme.influencers import get_influencer_or_none, normalize_email
 
 _SALT = "codecut.portal.login"
@@ -127,14 +128,17 @@ def redeem_token(session: Session, token: str, secret_key: str | bytes, max_age:
     session_nonce = influencer.session_nonce or _new_nonce()
     swapped = session.execute(
         update(Influencer)
-        .where(Influencer.id == influencer.id, Influencer.login_nonce == influencer.login_nonce)
+        .where(
+            col(Influencer.id) == influencer.id,
+            col(Influencer.login_nonce) == influencer.login_nonce,
+        )
         .values(login_nonce=_new_nonce(), session_nonce=session_nonce)
         .execution_options(synchronize_session=False)
     )
-    if swapped.rowcount != 1:  # another request used it between our read and our write
+    if rowcount(swapped) != 1:  # another request used it between our read and our write
         raise LinkUsed("this sign-in link has been used already")
     session.expire(influencer)
-    return SignIn(influencer_id=influencer.id, session_nonce=session_nonce)
+    return SignIn(influencer_id=id_of(influencer), session_nonce=session_nonce)
 
 
 def session_influencer(
@@ -163,7 +167,7 @@ def log_out_everywhere(session: Session, influencer_id: int) -> None:
     """End every session and kill every unused link of this influencer."""
     session.execute(
         update(Influencer)
-        .where(Influencer.id == influencer_id)
+        .where(col(Influencer.id) == influencer_id)
         .values(login_nonce=_new_nonce(), session_nonce=_new_nonce())
         .execution_options(synchronize_session=False)
     )

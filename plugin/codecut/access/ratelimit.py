@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import RateLimited
 from ..models import LoginAttempt, utcnow
@@ -58,16 +58,20 @@ def hit(session: Session, *limits: Limit, window: timedelta = WINDOW) -> None:
     for limit in sorted(limits, key=lambda item: item.key):
         _lock(session, limit.key)
         session.execute(
-            delete(LoginAttempt).where(LoginAttempt.key == limit.key, LoginAttempt.at < since)
+            delete(LoginAttempt).where(
+                col(LoginAttempt.key) == limit.key, col(LoginAttempt.at) < since
+            )
         )
         count = session.scalar(
-            select(func.count()).where(LoginAttempt.key == limit.key, LoginAttempt.at >= since)
+            select(func.count()).where(
+                col(LoginAttempt.key) == limit.key, col(LoginAttempt.at) >= since
+            )
         )
         session.add(LoginAttempt(key=limit.key, at=now))
         if (count or 0) >= limit.limit:
             oldest = session.scalar(
-                select(func.min(LoginAttempt.at)).where(
-                    LoginAttempt.key == limit.key, LoginAttempt.at >= since
+                select(func.min(col(LoginAttempt.at))).where(
+                    col(LoginAttempt.key) == limit.key, col(LoginAttempt.at) >= since
                 )
             )
             oldest_over.append(_aware(oldest) if oldest else now)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ..db import transaction
-from ..models import Store
 from ..programme import campaigns
+from ..reads.listings import campaign_detail
 from ..reads.records import campaign_record
 from ._common import echo_json, engine, group, info, json_option
 
@@ -38,7 +38,7 @@ def campaign_add(
             commission=commission,
             hold_days=hold_days,
         )
-        record = campaign_record(campaign, session.get(Store, campaign.store_id))
+        record = campaign_detail(session, campaign)
     if as_json:
         echo_json(record)
     else:

@@ -7,11 +7,9 @@ import csv
 import click
 
 from ..db import transaction
-from ..models import Campaign, Influencer, Store
 from ..programme import codes
 from ..reads.exports import neutralise
-from ..reads.listings import list_codes
-from ..reads.records import code_record
+from ..reads.listings import code_detail, list_codes
 from ._common import echo_json, engine, group, info, json_option, open_output
 
 code_group = group("code", "Discount codes.")
@@ -28,12 +26,7 @@ def code_issue(influencer_email: str, campaign_slug: str, code: str | None, as_j
         issued = codes.issue_code(
             session, influencer_email=influencer_email, campaign_slug=campaign_slug, code=code
         )
-        record = code_record(
-            issued,
-            session.get(Influencer, issued.influencer_id),
-            session.get(Campaign, issued.campaign_id),
-            session.get(Store, issued.store_id),
-        )
+        record = code_detail(session, issued)
     if as_json:
         echo_json(record)
     else:

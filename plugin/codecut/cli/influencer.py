@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TextIO
 
 import click
 
@@ -57,7 +58,7 @@ def influencer_add(
 @click.argument("file", type=click.File("r", encoding="utf-8-sig"))
 @click.option("--campaign", "campaign_slug", required=True)
 @json_option
-def influencer_import(file: click.utils.LazyFile, campaign_slug: str, as_json: bool) -> None:
+def influencer_import(file: TextIO, campaign_slug: str, as_json: bool) -> None:
     """Create influencers from a CSV (email,name,handle,followers,commission,code) and issue codes.
 
     All or nothing: the first bad row stops the import and nothing is written.

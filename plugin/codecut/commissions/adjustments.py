@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from ..access import audit
 from ..errors import InvalidInput
-from ..models import EntryKind, EntryStatus, LedgerEntry, utcnow
+from ..models import EntryKind, EntryStatus, LedgerEntry, id_of, utcnow
 from ..money import MoneyError, currency_code, format_minor, to_minor
 from ..programme.influencers import get_influencer
 
@@ -60,7 +60,7 @@ def adjust(
         raise InvalidInput("an adjustment needs a memo saying why")
     entry = book_adjustment(
         session,
-        influencer_id=influencer.id,  # type: ignore[arg-type]
+        influencer_id=id_of(influencer),
         currency=code,
         amount=minor,
         memo=memo.strip(),

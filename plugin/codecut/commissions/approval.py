@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from ..db import rowcount
 from ..models import EntryStatus, LedgerEntry, utcnow
 
 
@@ -15,9 +16,9 @@ def approve(session: Session, as_of: date) -> int:
     result = session.execute(
         update(LedgerEntry)
         .where(
-            LedgerEntry.status == EntryStatus.PENDING,  # type: ignore[arg-type]
-            LedgerEntry.available_on <= as_of,  # type: ignore[arg-type]
+            col(LedgerEntry.status) == EntryStatus.PENDING,
+            col(LedgerEntry.available_on) <= as_of,
         )
         .values(status=EntryStatus.APPROVED, approved_at=utcnow())
     )
-    return int(result.rowcount or 0)
+    return rowcount(result)

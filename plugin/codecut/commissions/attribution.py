@@ -7,8 +7,10 @@ codes in the order they were applied), so the choice never depends on database o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, select
 
@@ -35,6 +37,11 @@ class Attribution:
     starts_on: date | None
     ends_on: date | None
     typed: str  # the code as the customer entered it, kept for audit
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any], typed: str) -> Attribution:
+        """From a row of the attribution query's columns, in field order."""
+        return cast(Attribution, cast(Any, cls)(*row, typed))
 
 
 _CODES = table_of(Code)
@@ -80,13 +87,13 @@ def attribute(
     found = {row[1]: row for row in rows}
     for typed, normalized in wanted:
         if normalized in found:
-            return Attribution(*found[normalized], typed=typed)
+            return Attribution.from_row(found[normalized], typed)
     return None
 
 
 def attribution_of(connection: Connection, code_id: int, typed: str) -> Attribution:
     """The attribution an order recorded, read again (its influencer's status may have changed)."""
-    return Attribution(*connection.execute(_BY_ID, {"code_id": code_id}).one(), typed=typed)
+    return Attribution.from_row(connection.execute(_BY_ID, {"code_id": code_id}).one(), typed)
 
 
 def rule_for(attribution: Attribution) -> CommissionRule:

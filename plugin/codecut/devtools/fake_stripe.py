@@ -95,7 +95,8 @@ class FakeStripe:
             transfer["amount_reversed"] += amount
             transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
             self.balance[transfer["currency"]] = self.balance.get(transfer["currency"], 0) + amount
-            return json.loads(json.dumps(transfer))
+            copied: dict[str, Any] = json.loads(json.dumps(transfer))
+            return copied
 
     @property
     def created(self) -> int:
@@ -310,7 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
             fault = fake._take_fault() if answer is None else None
             server_error = (500, _error("api_error", None, "An unknown error occurred"), False)
             before = fault is not None and not fault.after_create
-            if answer is None and before and fault.kind == "500":
+            if answer is None and fault is not None and before and fault.kind == "500":
                 answer = server_error  # the endpoint began, failed, and that answer is stored
                 if key:
                     fake.idempotent[key] = (params, *answer[:2])
@@ -349,8 +350,8 @@ class StripeServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def __enter__(self) -> StripeServer:
         self._thread.start()

@@ -26,10 +26,6 @@ from ..db import is_transient, transaction
 from ..errors import Unauthorized
 from ..models import EventStatus, Store, WebhookEvent, table_of, utcnow
 from ..storefronts.base import (
-    CancelEvent,
-    Event,
-    OrderEvent,
-    RefundEvent,
     Rejected,
     StorefrontAdapter,
 )
@@ -219,7 +215,7 @@ def process(
     except Rejected as rejected:
         _set(row, Result(EventStatus.REJECTED, rejected.reason))
         return
-    row.order_external_id = next((_order_of(e) for e in events), None)
+    row.order_external_id = events[0].order_id if events else None
     posting = Posting(
         connection, store.id, store.currency, hold_days=hold_days, now=row.processed_at
     )
@@ -263,12 +259,6 @@ def _drain(
                     "at": posting.now,
                 },
             )
-
-
-def _order_of(event: Event) -> str | None:
-    if isinstance(event, OrderEvent | RefundEvent | CancelEvent):
-        return event.order_id
-    return None
 
 
 def _set(row: Row, result: Result) -> None:

@@ -58,7 +58,7 @@ def replay_failed(engine: Engine, adapters: AdapterLookup, *, hold_days: int) ->
     with transaction(engine, readonly=True) as session:
         ids = list(
             session.scalars(
-                select(WebhookEvent.id)
+                select(col(WebhookEvent.id))
                 .where(col(WebhookEvent.status) == EventStatus.FAILED)
                 .order_by(col(WebhookEvent.id))
             )

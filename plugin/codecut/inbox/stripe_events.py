@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..commissions.adjustments import book_adjustment
 from ..errors import InvalidInput
@@ -22,7 +22,7 @@ def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> Ledger
     event for the same reversal, or a later partial one, books exactly the difference.
     """
     transfer_id = str(transfer.get("id") or "")
-    payout = session.scalars(select(Payout).where(Payout.reference == transfer_id)).first()
+    payout = session.scalars(select(Payout).where(col(Payout.reference) == transfer_id)).first()
     if payout is None:
         return None
     reversed_total = stripe_client.from_stripe_amount(
@@ -30,11 +30,11 @@ def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> Ledger
     )
     marker = f"transfer {transfer_id} of payout {payout.id} reversed at Stripe"
     booked = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-            LedgerEntry.influencer_id == payout.influencer_id,
-            LedgerEntry.kind == EntryKind.ADJUSTMENT,
-            LedgerEntry.reason == "transfer_reversed",
-            LedgerEntry.memo == marker,
+        select(func.coalesce(func.sum(col(LedgerEntry.amount)), 0)).where(
+            col(LedgerEntry.influencer_id) == payout.influencer_id,
+            col(LedgerEntry.kind) == EntryKind.ADJUSTMENT,
+            col(LedgerEntry.reason) == "transfer_reversed",
+            col(LedgerEntry.memo) == marker,
         )
     )
     owed = reversed_total - int(booked or 0)

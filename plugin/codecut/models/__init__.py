@@ -1,7 +1,7 @@
 """Codecut's tables. Importing this package registers all of them on ``SQLModel.metadata``."""
 
 from .access import ApiKey, AuditEvent, LoginAttempt
-from .base import TABLE_PREFIX, table_of, utcnow
+from .base import TABLE_PREFIX, id_of, table_of, utcnow
 from .catalog import Campaign, Code, Influencer, InfluencerStatus, Platform, Store
 from .inbox import EventStatus, WebhookEvent
 from .ledger import EntryKind, EntryStatus, LedgerEntry, Order
@@ -37,6 +37,7 @@ __all__ = [
     "Store",
     "StripeEvent",
     "WebhookEvent",
+    "id_of",
     "table_of",
     "utcnow",
 ]

@@ -26,6 +26,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def id_of(row: SQLModel) -> int:
+    """A row's primary key, once the database has assigned it (after a flush)."""
+    value = getattr(row, "id", None)
+    if not isinstance(value, int):
+        raise RuntimeError(f"{type(row).__name__} has no id yet: flush the session first")
+    return value
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a model, for the hot paths' prebuilt statements (typed, unlike
     ``Model.__table__``)."""

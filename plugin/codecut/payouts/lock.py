@@ -18,9 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from ..access import audit
-from ..db import transaction
+from ..db import rowcount, transaction
 from ..errors import Conflict
-from ..models import BatchStatus, PayoutBatch, utcnow
+from ..models import BatchStatus, PayoutBatch, id_of, utcnow
 
 #: How long a run's lock survives without a heartbeat; a killed run blocks others this long at
 #: most (less when the owner is provably gone).
@@ -81,15 +81,15 @@ def acquire(engine: Engine, *, as_of: date, method: str | None, actor: str) -> L
             taken = session.execute(
                 update(PayoutBatch)
                 .where(
-                    PayoutBatch.id == running.id,
+                    col(PayoutBatch.id) == running.id,
                     col(PayoutBatch.status) == BatchStatus.RUNNING,
-                    PayoutBatch.owner.is_(None)
+                    col(PayoutBatch.owner).is_(None)
                     if running.owner is None
-                    else PayoutBatch.owner == running.owner,
+                    else col(PayoutBatch.owner) == running.owner,
                 )
                 .values(owner=owner, lease_expires_at=now + LEASE)
             )
-            if taken.rowcount != 1:
+            if rowcount(taken) != 1:
                 raise Conflict(f"another run took over batch {running.id} just now")
             audit.record(
                 session,
@@ -99,7 +99,7 @@ def acquire(engine: Engine, *, as_of: date, method: str | None, actor: str) -> L
                 subject_id=running.id,
                 detail={"previous_owner": running.owner},
             )
-            return Lease(int(running.id), owner, taken_over=True)  # type: ignore[arg-type]
+            return Lease(id_of(running), owner, taken_over=True)
         batch = PayoutBatch(
             as_of=as_of,
             method=method,
@@ -121,7 +121,7 @@ def acquire(engine: Engine, *, as_of: date, method: str | None, actor: str) -> L
             subject_id=batch.id,
             detail={"as_of": as_of.isoformat(), "method": method},
         )
-        return Lease(int(batch.id), owner, taken_over=False)  # type: ignore[arg-type]
+        return Lease(id_of(batch), owner, taken_over=False)
 
 
 def renew(session: Session, lease: Lease) -> None:
@@ -130,13 +130,13 @@ def renew(session: Session, lease: Lease) -> None:
     result = session.execute(
         update(PayoutBatch)
         .where(
-            PayoutBatch.id == lease.batch_id,
+            col(PayoutBatch.id) == lease.batch_id,
             col(PayoutBatch.status) == BatchStatus.RUNNING,
-            PayoutBatch.owner == lease.owner,
+            col(PayoutBatch.owner) == lease.owner,
         )
         .values(lease_expires_at=now + LEASE)
     )
-    if result.rowcount != 1:
+    if rowcount(result) != 1:
         raise Conflict(f"batch {lease.batch_id} was taken over by another run; stopping")
     lease.renewed_at = now
 
@@ -159,6 +159,6 @@ def release(engine: Engine, lease: Lease, *, completed: bool) -> None:
     with transaction(engine) as session:
         session.execute(
             update(PayoutBatch)
-            .where(PayoutBatch.id == lease.batch_id, PayoutBatch.owner == lease.owner)
+            .where(col(PayoutBatch.id) == lease.batch_id, col(PayoutBatch.owner) == lease.owner)
             .values(**values)
         )

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, or_, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from ..commissions.approval import approve
 from ..db import transaction
@@ -85,11 +85,11 @@ def run(
             return reports
 
 
-def _batch(session: Any, lease: Lease) -> PayoutBatch:
+def _batch(session: Session, lease: Lease) -> PayoutBatch:
     batch = session.get(PayoutBatch, lease.batch_id)
     if batch is None:
         raise NotFound(f"no payout batch with id {lease.batch_id}")
-    return batch  # type: ignore[no-any-return]
+    return batch
 
 
 def _run_batch(

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlmodel import col
 
-from ..db import transaction
+from ..db import rowcount, transaction
 from ..errors import InvalidInput
 from ..models import (
     EntryStatus,
@@ -66,7 +66,7 @@ def _claim(engine: Engine, payout_id: int) -> _Sending | None:
                 .where(col(Payout.id) == payout_id, col(Payout.status) == PayoutStatus.PENDING)
                 .values(status=PayoutStatus.PROCESSING, idempotency_key=key, sent_at=utcnow())
             )
-            if result.rowcount != 1:
+            if rowcount(result) != 1:
                 return None
             payout.idempotency_key = key
         elif not resumed:
@@ -98,7 +98,7 @@ def _finish_paid(engine: Engine, payout_id: int, transfer_id: str) -> None:
                 failure_message=None,
             )
         )
-        if result.rowcount == 1:
+        if rowcount(result) == 1:
             session.execute(
                 update(LedgerEntry)
                 .where(col(LedgerEntry.payout_id) == payout_id)
@@ -138,7 +138,7 @@ def _next_attempt(engine: Engine, sending: _Sending) -> _Sending | None:
             )
             .values(attempt=attempt, idempotency_key=key, sent_at=utcnow())
         )
-        if result.rowcount != 1:
+        if rowcount(result) != 1:
             return None
     return _Sending(**{**sending.__dict__, "attempt": attempt, "key": key, "resumed": False})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, func, insert, select, text, update
 from sqlmodel import Session, col
 
+from ..db import rowcount
 from ..errors import Conflict
 from ..models import EntryStatus, LedgerEntry, Payout, PayoutBatch, PayoutStatus, table_of, utcnow
 from .methods import destination_for, method_for
@@ -53,17 +54,19 @@ def settle(session: Session, batch: PayoutBatch, minimum: PayoutMinimum) -> int:
 
     ledger = table_of(LedgerEntry)
     payout = table_of(Payout)
-    linked = session.execute(
-        update(ledger)
-        .where(
-            payout.c.batch_id == batch.id,
-            payout.c.influencer_id == ledger.c.influencer_id,
-            payout.c.currency == ledger.c.currency,
-            ledger.c.status == EntryStatus.APPROVED.value,
-            ledger.c.payout_id.is_(None),
+    linked = rowcount(
+        session.execute(
+            update(ledger)
+            .where(
+                payout.c.batch_id == batch.id,
+                payout.c.influencer_id == ledger.c.influencer_id,
+                payout.c.currency == ledger.c.currency,
+                ledger.c.status == EntryStatus.APPROVED.value,
+                ledger.c.payout_id.is_(None),
+            )
+            .values(payout_id=payout.c.id)
         )
-        .values(payout_id=payout.c.id)
-    ).rowcount
+    )
     totals = (
         select(
             ledger.c.payout_id.label("payout_id"),
@@ -90,6 +93,6 @@ def settle(session: Session, batch: PayoutBatch, minimum: PayoutMinimum) -> int:
     if undone:
         session.execute(update(ledger).where(ledger.c.payout_id.in_(undone)).values(payout_id=None))
         session.execute(delete(payout).where(payout.c.id.in_(undone)))
-    if linked is not None and linked >= 0 and linked != sum(n for *_rest, n in made):
+    if linked != sum(n for *_rest, n in made):
         raise Conflict("settlement linked other entries than its payouts count; rolled back")
     return len(made) - len(undone)

@@ -55,12 +55,16 @@ def stripe_exponent(currency: str) -> int:
     return 2
 
 
+def _power_of_ten(places: int) -> int:
+    return int(10**places)
+
+
 def to_stripe_amount(minor: int, currency: str) -> int:
     """Our minor units (ISO exponent) -> Stripe's; refuse what Stripe cannot express exactly."""
     shift = stripe_exponent(currency) - exponent(currency)
     if shift >= 0:
-        return minor * 10**shift
-    factor = 10**-shift
+        return minor * _power_of_ten(shift)
+    factor = _power_of_ten(-shift)
     if minor % factor:
         raise InvalidInput(
             f"{currency} amounts are whole at Stripe; {minor} minor units cannot be sent exactly"
@@ -72,8 +76,8 @@ def from_stripe_amount(amount: int, currency: str) -> int:
     """Stripe's minor units -> ours (exact: Stripe never has more digits than it accepts)."""
     shift = stripe_exponent(currency) - exponent(currency)
     if shift <= 0:
-        return amount * 10**-shift
-    factor = 10**shift
+        return amount * _power_of_ten(-shift)
+    factor = _power_of_ten(shift)
     if amount % factor:
         raise InvalidInput(f"Stripe amount {amount} {currency} has fractions Codecut cannot book")
     return amount // factor

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import NotFound
 from ..models import LedgerEntry, Payout, PayoutBatch, PayoutStatus
@@ -30,18 +30,18 @@ def verify(session: Session, batch_id: int) -> Verification:
         raise NotFound(f"no payout batch with id {batch_id}")
     sums = (
         select(
-            LedgerEntry.payout_id.label("payout_id"),
-            func.sum(LedgerEntry.amount).label("total"),
+            col(LedgerEntry.payout_id).label("payout_id"),
+            func.sum(col(LedgerEntry.amount)).label("total"),
             func.count().label("n"),
         )
-        .group_by(LedgerEntry.payout_id)
+        .group_by(col(LedgerEntry.payout_id))
         .subquery()
     )
     rows = session.execute(
         select(Payout, sums.c.total, sums.c.n)
-        .outerjoin(sums, sums.c.payout_id == Payout.id)
-        .where(Payout.batch_id == batch_id)
-        .order_by(Payout.id)
+        .outerjoin(sums, sums.c.payout_id == col(Payout.id))
+        .where(col(Payout.batch_id) == batch_id)
+        .order_by(col(Payout.id))
     ).all()
     mismatches = []
     for payout, total, count in rows:

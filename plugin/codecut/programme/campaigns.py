@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Campaign, Store
+from ..models import Campaign, Store, id_of
 from .stores import get_store
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -38,10 +38,10 @@ def add_campaign(
     if hold_days is not None and hold_days < 0:
         raise InvalidInput("hold days must not be negative")
     rule = CommissionRule.parse(commission, store.currency)
-    if session.scalars(select(Campaign.id).where(Campaign.slug == slug)).first():
+    if session.scalars(select(col(Campaign.id)).where(col(Campaign.slug) == slug)).first():
         raise Conflict(f"a campaign with slug {slug} exists already")
     campaign = Campaign(
-        store_id=store.id,
+        store_id=id_of(store),
         name=name.strip(),
         slug=slug,
         commission_rate_bps=rule.rate_bps,
@@ -55,7 +55,7 @@ def add_campaign(
 
 def get_campaign(session: Session, slug: str) -> Campaign:
     campaign = session.scalars(
-        select(Campaign).where(Campaign.slug == slug.strip().lower())
+        select(Campaign).where(col(Campaign.slug) == slug.strip().lower())
     ).first()
     if campaign is None:
         raise NotFound(f"no campaign with slug {slug}")
@@ -64,7 +64,9 @@ def get_campaign(session: Session, slug: str) -> Campaign:
 
 def list_campaigns(session: Session) -> list[tuple[Campaign, Store]]:
     rows = session.execute(
-        select(Campaign, Store).join(Store, Store.id == Campaign.store_id).order_by(Campaign.id)
+        select(Campaign, Store)
+        .join(Store, col(Store.id) == col(Campaign.store_id))
+        .order_by(col(Campaign.id))
     ).all()
     return [(campaign, store) for campaign, store in rows]
 

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import Conflict, InvalidInput
-from ..models import Code
+from ..models import Code, id_of
 from .campaigns import get_campaign
 from .influencers import get_influencer
 
@@ -78,7 +78,7 @@ _ISSUE_RETRIES = 5
 
 def taken_codes(session: Session, store_id: int) -> set[str]:
     """Every code the store has issued (to skip them when generating new ones)."""
-    return set(session.scalars(select(Code.code).where(Code.store_id == store_id)))
+    return set(session.scalars(select(col(Code.code)).where(col(Code.store_id) == store_id)))
 
 
 def issue_code(
@@ -104,8 +104,8 @@ def issue_code(
         row = Code(
             code=candidate,
             store_id=campaign.store_id,
-            campaign_id=campaign.id,
-            influencer_id=influencer.id,
+            campaign_id=id_of(campaign),
+            influencer_id=id_of(influencer),
         )
         try:
             with session.begin_nested():

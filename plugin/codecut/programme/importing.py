@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import Conflict, InvalidInput
 from ..models import Code, Influencer
@@ -51,7 +51,7 @@ def import_influencers(
         raise InvalidInput(f"unknown CSV column(s): {', '.join(sorted(unknown))}")
     reader.fieldnames = header
 
-    existing_emails = set(session.scalars(select(Influencer.email)))
+    existing_emails = set(session.scalars(select(col(Influencer.email))))
     taken = taken_codes(session, campaign.store_id)
     rows: list[dict[str, Any]] = []
     wanted_codes: list[str | None] = []
@@ -96,7 +96,7 @@ def import_influencers(
     for start in range(0, len(rows), _IMPORT_BATCH):
         chunk = rows[start : start + _IMPORT_BATCH]
         ids = session.execute(
-            insert(Influencer).returning(Influencer.id, sort_by_parameter_order=True),  # type: ignore[arg-type]
+            insert(Influencer).returning(col(Influencer.id), sort_by_parameter_order=True),
             [{**values, "login_nonce": ""} for values in chunk],
         ).scalars()
         code_rows = []

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
@@ -75,7 +75,7 @@ def add_influencer(session: Session, **fields: Any) -> Influencer:
 
 def get_influencer_or_none(session: Session, email: str) -> Influencer | None:
     return session.scalars(
-        select(Influencer).where(Influencer.email == email.strip().lower())
+        select(Influencer).where(col(Influencer.email) == email.strip().lower())
     ).first()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Platform, Store
@@ -41,7 +41,7 @@ def add_store(
     except MoneyError as error:
         raise InvalidInput(str(error)) from None
     domain = normalize_domain(domain)
-    if session.scalars(select(Store.id).where(Store.domain == domain)).first():
+    if session.scalars(select(col(Store.id)).where(col(Store.domain) == domain)).first():
         raise Conflict(f"a store with domain {domain} exists already")
     store = Store(
         platform=platform, domain=domain, webhook_secret=secret, currency=currency, url=url
@@ -52,14 +52,16 @@ def add_store(
 
 
 def get_store(session: Session, domain: str) -> Store:
-    store = session.scalars(select(Store).where(Store.domain == normalize_domain(domain))).first()
+    store = session.scalars(
+        select(Store).where(col(Store.domain) == normalize_domain(domain))
+    ).first()
     if store is None:
         raise NotFound(f"no store with domain {domain}")
     return store
 
 
 def list_stores(session: Session) -> list[Store]:
-    return list(session.scalars(select(Store).order_by(Store.id)))
+    return list(session.scalars(select(Store).order_by(col(Store.id))))
 
 
 def rotate_store_secret(session: Session, store: Store, new_secret: str) -> Store:

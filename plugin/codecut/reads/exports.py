@@ -48,6 +48,9 @@ MONEY_COLUMNS = {"base_amount", "amount", "order_total"}
 #: Whole-number columns, written as numbers in XLSX.
 INTEGER_COLUMNS = {"entry_id", "payout_id", "batch_id", "entries", "attempt"}
 
+#: A query of any columns (SQLAlchemy types a select by what it returns).
+AnySelect = Select[*tuple[Any, ...]]
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _STREAM_BATCH = 2000
 
@@ -68,25 +71,25 @@ def _day_start(day: date) -> datetime:
 
 
 def _filtered(
-    query: Select[Any],
+    query: AnySelect,
     date_from: date | None,
     date_to: date | None,
     influencer_id: int | None,
-) -> Select[Any]:
+) -> AnySelect:
     query = (
-        query.join(Influencer, Influencer.id == LedgerEntry.influencer_id)
-        .outerjoin(Store, Store.id == LedgerEntry.store_id)
-        .outerjoin(Campaign, Campaign.id == LedgerEntry.campaign_id)
-        .outerjoin(Code, Code.id == LedgerEntry.code_id)
-        .outerjoin(Order, Order.id == LedgerEntry.order_id)
-        .order_by(LedgerEntry.id)
+        query.join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
+        .outerjoin(Store, col(Store.id) == col(LedgerEntry.store_id))
+        .outerjoin(Campaign, col(Campaign.id) == col(LedgerEntry.campaign_id))
+        .outerjoin(Code, col(Code.id) == col(LedgerEntry.code_id))
+        .outerjoin(Order, col(Order.id) == col(LedgerEntry.order_id))
+        .order_by(col(LedgerEntry.id))
     )
     if date_from:
-        query = query.where(LedgerEntry.created_at >= _day_start(date_from))
+        query = query.where(col(LedgerEntry.created_at) >= _day_start(date_from))
     if date_to:
-        query = query.where(LedgerEntry.created_at < _day_start(date_to + timedelta(days=1)))
+        query = query.where(col(LedgerEntry.created_at) < _day_start(date_to + timedelta(days=1)))
     if influencer_id is not None:
-        query = query.where(LedgerEntry.influencer_id == influencer_id)
+        query = query.where(col(LedgerEntry.influencer_id) == influencer_id)
     return query
 
 
@@ -95,7 +98,7 @@ def ledger_query(
     date_from: date | None = None,
     date_to: date | None = None,
     influencer_id: int | None = None,
-) -> Select[Any]:
+) -> AnySelect:
     """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive.
 
     Selects whole objects (for :func:`ledger_row`); exports use :func:`ledger_export_query`.
@@ -107,27 +110,27 @@ def ledger_query(
 #: The plain columns an export row is made of, in :func:`ledger_values`' order. Selecting
 #: columns instead of six ORM objects per row makes a million-row export several times faster.
 _LEDGER_EXPORT_COLUMNS = (
-    LedgerEntry.id,
-    LedgerEntry.created_at,
-    Influencer.email,
-    Influencer.name,
-    Store.domain,
-    Campaign.slug,
-    Code.code,
-    Order.external_id,
-    Order.order_number,
-    LedgerEntry.kind,
-    LedgerEntry.status,
-    LedgerEntry.currency,
-    LedgerEntry.base_amount,
-    LedgerEntry.amount,
-    LedgerEntry.available_on,
-    LedgerEntry.payout_id,
-    LedgerEntry.memo,
-    LedgerEntry.reason,
-    Order.order_total,
-    Order.currency,
-    LedgerEntry.rate_bps,
+    col(LedgerEntry.id),
+    col(LedgerEntry.created_at),
+    col(Influencer.email),
+    col(Influencer.name),
+    col(Store.domain),
+    col(Campaign.slug),
+    col(Code.code),
+    col(Order.external_id),
+    col(Order.order_number),
+    col(LedgerEntry.kind),
+    col(LedgerEntry.status),
+    col(LedgerEntry.currency),
+    col(LedgerEntry.base_amount),
+    col(LedgerEntry.amount),
+    col(LedgerEntry.available_on),
+    col(LedgerEntry.payout_id),
+    col(LedgerEntry.memo),
+    col(LedgerEntry.reason),
+    col(Order.order_total),
+    col(Order.currency),
+    col(LedgerEntry.rate_bps),
 )
 
 
@@ -136,7 +139,7 @@ def ledger_export_query(
     date_from: date | None = None,
     date_to: date | None = None,
     influencer_id: int | None = None,
-) -> Select[Any]:
+) -> AnySelect:
     """The same entries as :func:`ledger_query`, as plain columns for :func:`iter_ledger_rows`."""
     return _filtered(select(*_LEDGER_EXPORT_COLUMNS), date_from, date_to, influencer_id)
 
@@ -194,7 +197,7 @@ def ledger_row(
     )  # fmt: skip
 
 
-def iter_ledger_rows(session: Session, query: Select[Any]) -> Iterator[dict[str, Any]]:
+def iter_ledger_rows(session: Session, query: AnySelect) -> Iterator[dict[str, Any]]:
     """Rows of :func:`ledger_export_query`, one batch at a time (a server-side cursor on
     PostgreSQL): memory stays flat."""
     result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
@@ -233,7 +236,7 @@ def iter_csv(
     yield buffer.getvalue()
 
 
-def payouts_query(*, batch_id: int | None = None) -> Select[Any]:
+def payouts_query(*, batch_id: int | None = None) -> AnySelect:
     query = (
         select(Payout, Influencer)
         .join(Influencer, col(Influencer.id) == col(Payout.influencer_id))
@@ -244,7 +247,7 @@ def payouts_query(*, batch_id: int | None = None) -> Select[Any]:
     return query
 
 
-def iter_payout_rows(session: Session, query: Select[Any]) -> Iterator[dict[str, Any]]:
+def iter_payout_rows(session: Session, query: AnySelect) -> Iterator[dict[str, Any]]:
     result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
     for payout, influencer in result:
         yield payout_record(payout, influencer)

@@ -12,7 +12,7 @@ from ..models import Campaign, Code, Influencer, Store
 from ..programme.campaigns import get_campaign
 from ..programme.influencers import get_influencer
 from .balances import influencer_balances
-from .records import code_record, influencer_record
+from .records import campaign_record, code_record, influencer_record
 
 
 def list_codes(session: Session, campaign_slug: str | None = None) -> list[dict[str, Any]]:
@@ -57,3 +57,21 @@ def influencer_detail(session: Session, email: str) -> dict[str, Any]:
         balance.as_record() for balance in influencer_balances(session, influencer.id or 0)
     ]
     return record
+
+
+def code_detail(session: Session, code: Code) -> dict[str, Any]:
+    """One code's record, with its influencer, campaign and store."""
+    row = session.execute(
+        select(Code, Influencer, Campaign, Store)
+        .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
+        .join(Campaign, col(Campaign.id) == col(Code.campaign_id))
+        .join(Store, col(Store.id) == col(Code.store_id))
+        .where(col(Code.id) == code.id)
+    ).one()
+    return code_record(*row)
+
+
+def campaign_detail(session: Session, campaign: Campaign) -> dict[str, Any]:
+    """One campaign's record, with its store."""
+    store = session.execute(select(Store).where(col(Store.id) == campaign.store_id)).scalar_one()
+    return campaign_record(campaign, store)

@@ -22,7 +22,7 @@ from sqlalchemy import Date, cast, func, select
 from sqlmodel import Session, col
 
 from ..dates import stored_day
-from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store
+from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store, id_of
 from ..payouts.minimum import PayoutMinimum
 from .balances import influencer_balances
 
@@ -98,15 +98,15 @@ def weekly_earnings(
     """
     first = week_start(today) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, time.min, tzinfo=UTC)
-    day = _utc_day(session, LedgerEntry.created_at)
+    day = _utc_day(session, col(LedgerEntry.created_at))
     rows = session.execute(
-        select(LedgerEntry.currency, day, func.sum(LedgerEntry.amount))
+        select(col(LedgerEntry.currency), day, func.sum(col(LedgerEntry.amount)))
         .where(
-            LedgerEntry.influencer_id == influencer_id,
-            LedgerEntry.created_at >= since,
+            col(LedgerEntry.influencer_id) == influencer_id,
+            col(LedgerEntry.created_at) >= since,
             col(LedgerEntry.status) != EntryStatus.VOID,
         )
-        .group_by(LedgerEntry.currency, day)
+        .group_by(col(LedgerEntry.currency), day)
     ).all()
     sums: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for currency, booked_on, amount in rows:
@@ -174,7 +174,9 @@ def orders_page(
     if count:
         total = int(
             session.scalar(
-                select(func.count()).select_from(Order).where(Order.influencer_id == influencer_id)
+                select(func.count())
+                .select_from(Order)
+                .where(col(Order.influencer_id) == influencer_id)
             )
             or 0
         )
@@ -182,8 +184,8 @@ def orders_page(
         page = min(max(1, page), pages)
     orders = session.scalars(
         select(Order)
-        .where(Order.influencer_id == influencer_id)
-        .order_by(Order.placed_at.desc(), Order.id.desc())
+        .where(col(Order.influencer_id) == influencer_id)
+        .order_by(col(Order.placed_at).desc(), col(Order.id).desc())
         .limit(per_page if count else per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
@@ -195,13 +197,13 @@ def orders_page(
     if orders:
         for entry in session.scalars(
             select(LedgerEntry)
-            .where(LedgerEntry.order_id.in_([order.id for order in orders]))
-            .order_by(LedgerEntry.id)
+            .where(col(LedgerEntry.order_id).in_([order.id for order in orders]))
+            .order_by(col(LedgerEntry.id))
         ):
             # Filtered here rather than in SQL, so the planner keeps to the order_id index.
             if entry.influencer_id == influencer_id:
-                entries[entry.order_id].append(entry)  # type: ignore[index]
-    lines = [_order_line(order, entries[order.id]) for order in orders]  # type: ignore[index]
+                entries[entry.order_id or 0].append(entry)
+    lines = [_order_line(order, entries[id_of(order)]) for order in orders]
     return OrdersPage(lines=lines, page=page, pages=pages, total=total)
 
 
@@ -267,8 +269,8 @@ def payout_history(
 ) -> list[PayoutLine]:
     payouts = session.scalars(
         select(Payout)
-        .where(Payout.influencer_id == influencer_id)
-        .order_by(Payout.created_at.desc(), Payout.id.desc())
+        .where(col(Payout.influencer_id) == influencer_id)
+        .order_by(col(Payout.created_at).desc(), col(Payout.id).desc())
         .limit(limit)
     ).all()
     return [
@@ -299,23 +301,25 @@ class CodeLine:
 def influencer_codes(session: Session, influencer_id: int) -> list[CodeLine]:
     rows = session.execute(
         select(Code, Store)
-        .join(Store, Store.id == Code.store_id)
-        .where(Code.influencer_id == influencer_id)
-        .order_by(Code.active.desc(), Code.created_at, Code.id)
+        .join(Store, col(Store.id) == col(Code.store_id))
+        .where(col(Code.influencer_id) == influencer_id)
+        .order_by(col(Code.active).desc(), col(Code.created_at), col(Code.id))
     ).all()
     if not rows:
         return []
     names = {code.code for code, _ in rows}
     counts = dict(
         session.execute(
-            select(Code.code, func.count()).where(Code.code.in_(names)).group_by(Code.code)
+            select(col(Code.code), func.count())
+            .where(col(Code.code).in_(names))
+            .group_by(col(Code.code))
         ).all()
     )
     return [
         CodeLine(
             code=code.code,
             active=code.active,
-            store_id=store.id,  # type: ignore[arg-type]
+            store_id=id_of(store),
             store_domain=store.domain,
             store_platform=store.platform,
             store_url=store.url,

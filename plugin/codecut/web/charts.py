@@ -24,9 +24,9 @@ GRID_LINES = 4
 def nice_step(span: int, currency: str) -> int:
     """A gridline step of 1, 2 or 5 x 10^n minor units, never below one whole currency unit."""
     raw = max(1, -(-span // GRID_LINES))
-    power = 10 ** (len(str(raw)) - 1)
+    power = int(10 ** (len(str(raw)) - 1))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    return max(step, 10 ** exponent(currency))
+    return max(step, int(10 ** exponent(currency)))
 
 
 def weekly_chart(

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, redirect, request
 from sqlalchemy import select
+from sqlmodel import col
 from werkzeug.wrappers import Response
 
 from ..db import transaction
@@ -47,12 +48,12 @@ def follow(code: str) -> Response | tuple[str, int]:
     with transaction(get_state().engine, readonly=True) as session:
         query = (
             select(Code, Store, Influencer)
-            .join(Store, Store.id == Code.store_id)
-            .join(Influencer, Influencer.id == Code.influencer_id)
-            .where(Code.code == wanted)
+            .join(Store, col(Store.id) == col(Code.store_id))
+            .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
+            .where(col(Code.code) == wanted)
         )
         if store_domain:
-            query = query.where(Store.domain == store_domain)
+            query = query.where(col(Store.domain) == store_domain)
         rows = session.execute(query).all()
     stores = {store.id: store for _code, store, _influencer in rows}
     if len(stores) == 1:  # one code: a store's codes are unique

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -53,7 +53,7 @@ def viewer_locale() -> Locale:
     """The first language the browser asks for that Babel knows, else CODECUT_DEFAULT_LOCALE."""
     cached = g.get("_codecut_locale")
     if cached is not None:
-        return cached
+        return cast(Locale, cached)
     locale = None
     for tag, _quality in request.accept_languages:
         if tag == "*":
@@ -87,13 +87,15 @@ def money(minor: int, currency: str) -> str:
             locale=viewer_locale(),
             decimal_quantization=False,
         )
-    return seen[key]
+    return str(seen[key])
 
 
 def money_short(minor: int, currency: str) -> str:
     """A compact amount for chart axes: ``$1.5K``, ``¥20K``."""
-    return format_compact_currency(
-        to_decimal(minor, currency), currency, locale=viewer_locale(), fraction_digits=1
+    return str(
+        format_compact_currency(
+            to_decimal(minor, currency), currency, locale=viewer_locale(), fraction_digits=1
+        )
     )
 
 
@@ -106,10 +108,10 @@ def day(value: date | datetime | None) -> str:
     seen = g.setdefault("_codecut_days", {})
     if value not in seen:
         seen[value] = format_date(value, format="medium", locale=viewer_locale())
-    return seen[value]
+    return str(seen[value])
 
 
-def formatters() -> dict[str, Callable[..., str]]:
+def formatters() -> dict[str, Callable[..., Any]]:
     return {"money": money, "day": day, "viewer_locale": viewer_locale}
 
 

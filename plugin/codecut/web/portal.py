@@ -30,12 +30,12 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from ..access import login_links, mail, ratelimit
 from ..db import transaction
 from ..errors import RateLimited
-from ..models import Influencer, LedgerEntry, utcnow
+from ..models import Influencer, LedgerEntry, id_of, utcnow
 from ..reads import portal as portal_queries
 from ..reads.exports import LEDGER_COLUMNS, iter_csv, ledger_query, ledger_row
 from ..state import get_state
@@ -277,7 +277,7 @@ def logout() -> Any:
 @login_required
 def logout_everywhere(influencer: Influencer) -> Any:
     with transaction(get_state().engine) as db:
-        login_links.log_out_everywhere(db, influencer.id)  # type: ignore[arg-type]
+        login_links.log_out_everywhere(db, id_of(influencer))
     session.clear()
     return redirect(url_for(".login", out=1), 303)
 
@@ -293,7 +293,7 @@ def _month(value: Any) -> str:
 @login_required
 def dashboard(influencer: Influencer) -> Any:
     state = get_state()
-    influencer_id: int = influencer.id  # type: ignore[assignment]
+    influencer_id = id_of(influencer)
     today = utcnow().date()
     with transaction(state.engine, readonly=True) as db:  # one read, then render outside it
         headlines = portal_queries.headline(
@@ -350,7 +350,7 @@ def orders(influencer: Influencer) -> Any:
     page = request.args.get("page", "1")
     number = int(page) if page.isdigit() and len(page) < 9 else 1
     with transaction(get_state().engine, readonly=True) as db:
-        result = portal_queries.orders_page(db, influencer.id, page=number)  # type: ignore[arg-type]
+        result = portal_queries.orders_page(db, id_of(influencer), page=number)
     return render_template("portal/orders.html", influencer=influencer, orders=result)
 
 
@@ -358,7 +358,7 @@ def orders(influencer: Influencer) -> Any:
 @login_required
 def ledger_csv(influencer: Influencer) -> Any:
     """The influencer's own ledger, with the same columns as finance's export."""
-    rows = _ledger_records(get_state().engine, influencer.id)  # type: ignore[arg-type]
+    rows = _ledger_records(get_state().engine, id_of(influencer))
     filename = f"earnings-{utcnow().date().isoformat()}.csv"
     return Response(
         iter_csv(rows, LEDGER_COLUMNS),
@@ -380,7 +380,7 @@ def _ledger_records(engine: Engine, influencer_id: int) -> Iterator[dict[str, An
                 ledger_row(*row)
                 for row in db.execute(
                     ledger_query(influencer_id=influencer_id)
-                    .where(LedgerEntry.id > last_id)
+                    .where(col(LedgerEntry.id) > last_id)
                     .limit(_CSV_BATCH)
                 )
             ]

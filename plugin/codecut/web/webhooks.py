@@ -36,10 +36,11 @@ def receive(platform: str) -> tuple[Response, int]:
         return _too_large(limit)
     if len(body) > limit:
         return _too_large(limit)
-    if adapter.is_ping(body, request.headers):
+    headers = dict(request.headers.items())
+    if adapter.is_ping(body, headers):
         return jsonify(status="ping"), 200
     receipt = receive_delivery(
-        state.engine, adapter, body, request.headers, hold_days=state.settings.hold_days
+        state.engine, adapter, body, headers, hold_days=state.settings.hold_days
     )
     return jsonify(receipt.as_json()), 400 if receipt.not_json else 200
 
