@@ -129,11 +129,10 @@ def seed(engine: Engine, rows: int) -> None:
 def child(url: str, fmt: str, limit: int) -> None:
     """One export into a temporary file; prints rows, seconds and peak memory as JSON."""
     engine = database.create_db_engine(url)
-    query = reports.ledger_export_query().where(LedgerEntry.id <= limit)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, database.transaction(engine) as session:
         path = os.path.join(tmp, f"ledger.{fmt}")
-        rows = reports.iter_ledger_rows(session, query)
+        rows = reports.iter_ledger_rows(session, limit=limit)
         if fmt == "csv":
             with open(path, "w", newline="", encoding="utf-8") as handle:
                 count = reports.write_csv(rows, reports.LEDGER_COLUMNS, handle)

@@ -4,6 +4,7 @@ engine that books them in production is tested elsewhere), and ways to read back
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,10 +13,12 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from codecut.commissions.approval import approved_through
 from codecut.db import transaction
-from codecut.models import LedgerEntry, Order, Payout, utcnow
+from codecut.models import LedgerEntry, Order, Payout, Settlement
 from codecut.programme import campaigns, influencers, stores
 from codecut.programme.codes import issue_code
+from codecut.reads.balances import status_of, with_settlement
 
 
 def engine_of(app: Flask) -> Any:
@@ -65,7 +68,6 @@ def entry(
         currency=currency,
         amount=amount,
         available_on=available_on,
-        approved_at=utcnow() if status == "approved" else None,
         memo=memo,
     )
     session.add(row)
@@ -131,9 +133,42 @@ def payouts_of(app: Flask) -> list[Payout]:
         return list(session.scalars(select(Payout).order_by(Payout.id)))
 
 
-def entries_of(app: Flask) -> list[LedgerEntry]:
+@dataclass(frozen=True)
+class EntryView:
+    """A ledger entry as people see it: its status and the payout settling it are derived
+    (``codecut.reads.balances``), never stored on the entry."""
+
+    id: int
+    influencer_id: int
+    kind: str
+    status: str
+    currency: str
+    amount: int
+    available_on: date
+    payout_id: int | None
+    memo: str | None
+    reason: str | None
+
+
+def entry_views(session: Session) -> list[EntryView]:
+    through = approved_through(session)
+    rows = session.execute(
+        with_settlement(select(LedgerEntry, status_of(through), Settlement.payout_id)).order_by(
+            LedgerEntry.id
+        )
+    )
+    return [
+        EntryView(
+            e.id, e.influencer_id, e.kind, status, e.currency, e.amount, e.available_on,
+            payout_id, e.memo, e.reason,
+        )
+        for e, status, payout_id in rows
+    ]  # fmt: skip
+
+
+def entries_of(app: Flask) -> list[EntryView]:
     with transaction(engine_of(app)) as session:
-        return list(session.scalars(select(LedgerEntry).order_by(LedgerEntry.id)))
+        return entry_views(session)
 
 
 def count(app: Flask, model: Any) -> int:

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from flask import Flask
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from codecut.errors import NotFound
@@ -32,6 +32,7 @@ from codecut.models import (
     Order,
     Payout,
     PayoutBatch,
+    Settlement,
     Store,
 )
 from codecut.money import apply_rate
@@ -139,21 +140,23 @@ def order(
         "order_id": row.id,
         "currency": who.store.currency,
     }
-    session.add(
-        LedgerEntry(
-            **common,
-            kind="commission",
-            status="void" if void else status,
-            amount=earned,
-            base_amount=base,
-            rate_bps=rate_bps,
-            available_on=(placed + timedelta(days=hold_days)).date(),
-            dedupe_key=f"commission:{row.external_id}",
-            reason="test_order" if test else "self_referral" if self_referral else None,
-            payout_id=payout.id if payout and status == "paid" else None,
-            created_at=placed,
-        )
+    commission = LedgerEntry(
+        **common,
+        kind="commission",
+        status="void" if void else "approved" if status == "paid" else status,
+        amount=earned,
+        base_amount=base,
+        rate_bps=rate_bps,
+        available_on=(placed + timedelta(days=hold_days)).date(),
+        dedupe_key=f"commission:{row.external_id}",
+        reason="test_order" if test else "self_referral" if self_referral else None,
+        created_at=placed,
     )
+    session.add(commission)
+    session.flush()
+    if status == "paid":
+        assert payout is not None, "a paid commission is settled by a payout"
+        settle_into(session, payout, commission)
     if refunded and not void:
         back = -apply_rate(refunded, rate_bps)
         session.add(
@@ -174,6 +177,20 @@ def order(
     return row
 
 
+def settle_into(session: Session, payout: Payout, entry: LedgerEntry) -> None:
+    """Settle ``entry`` by ``payout``, keeping the payout equal to its entries: the part of the
+    payout's amount not yet explained by orders is carried by its opening entry (:func:`payout`)."""
+    session.add(Settlement(entry_id=entry.id, payout_id=payout.id))
+    opening = session.scalars(
+        select(LedgerEntry).where(
+            LedgerEntry.memo == f"earlier earnings, payout {payout.id}",
+        )
+    ).one()
+    opening.amount -= entry.amount
+    payout.entry_count += 1
+    session.flush()
+
+
 def payout(
     session: Session,
     who: Seller,
@@ -183,6 +200,9 @@ def payout(
     reference: str | None = "tr_123",
     created: datetime | None = None,
 ) -> Payout:
+    """A payout of ``amount``, settling an opening entry of earlier earnings worth all of it;
+    orders settled into it later (:func:`settle_into`) take their share from that entry, so the
+    payout always equals the entries it settles, as settlement makes it."""
     created = created or datetime.now(UTC)
     batch = PayoutBatch(as_of=created.date(), status="completed", created_at=created)
     session.add(batch)
@@ -202,6 +222,20 @@ def payout(
     )
     session.add(row)
     session.flush()
+    opening = LedgerEntry(
+        influencer_id=who.id,
+        kind="adjustment",
+        status="approved",
+        currency=who.store.currency,
+        amount=amount,
+        available_on=created.date(),
+        memo=f"earlier earnings, payout {row.id}",
+        created_at=created - timedelta(days=60),
+    )
+    session.add(opening)
+    session.flush()
+    session.add(Settlement(entry_id=opening.id, payout_id=row.id))
+    session.flush()
     return row
 
 
@@ -218,10 +252,12 @@ def bulk_orders(
 ) -> None:
     """``count`` orders, one every ``spacing`` back from ``newest``, with their ledger entries.
 
-    Commissions older than the hold are approved (or paid, when older than 60 days); every
-    ``refund_every``-th order is fully refunded. Multi-row inserts keep 50,000 orders quick.
+    Commissions older than the hold are approved, and paid (settled by one paid payout) when
+    older than 60 days; every ``refund_every``-th order is fully refunded. Multi-row inserts keep
+    50,000 orders quick.
     """
     today = newest.date()
+    paid_out: Payout | None = None
     for start in range(0, count, batch):
         numbers = range(start, min(count, start + batch))
         placed = [newest - spacing * n for n in numbers]
@@ -249,11 +285,13 @@ def bulk_orders(
             insert(Order).returning(Order.id, sort_by_parameter_order=True), order_rows
         ).scalars()
         entries = []
+        to_settle: list[bool] = []
         for order_id, values, n in zip(ids, order_rows, numbers, strict=True):
             when = values["placed_at"]
             available = (when + timedelta(days=hold_days)).date()
             age = (today - when.date()).days
-            status = "paid" if age > 60 else "approved" if available <= today else "pending"
+            status = "approved" if available <= today else "pending"
+            settled = age > 60
             base = values["base_amount"]
             common = {
                 "influencer_id": who.id,
@@ -266,8 +304,6 @@ def bulk_orders(
                 "rate_bps": 1000,
                 "reason": None,
                 "memo": None,
-                "payout_id": None,
-                "approved_at": None,
             }
             entries.append(
                 {
@@ -280,6 +316,7 @@ def bulk_orders(
                     "created_at": when,
                 }
             )
+            to_settle.append(settled)
             if refund_every and n % refund_every == 0:
                 entries.append(
                     {
@@ -293,7 +330,25 @@ def bulk_orders(
                         "created_at": when + timedelta(days=3),
                     }
                 )
-        session.execute(insert(LedgerEntry), entries)
+                to_settle.append(settled)
+        entry_ids = session.execute(
+            insert(LedgerEntry).returning(LedgerEntry.id, sort_by_parameter_order=True), entries
+        ).scalars()
+        settled_ids = [
+            (entry_id, values["amount"])
+            for entry_id, values, paid in zip(entry_ids, entries, to_settle, strict=True)
+            if paid
+        ]
+        if settled_ids:
+            if paid_out is None:
+                paid_out = payout(session, who, amount=0, created=newest - timedelta(days=30))
+            session.execute(
+                insert(Settlement),
+                [{"entry_id": entry_id, "payout_id": paid_out.id} for entry_id, _ in settled_ids],
+            )
+            paid_out.amount += sum(amount for _, amount in settled_ids)
+            paid_out.entry_count += len(settled_ids)
+    session.flush()
 
 
 # -- a real SMTP server and an app that mails through it ----------------------------------------

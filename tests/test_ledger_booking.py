@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from programme import INFLUENCER, SHOP, amounts, entries, make_programme, orders
 from sqlalchemy import select, update
 
+from codecut.commissions.approval import approve
 from codecut.commissions.posting import Posting, Result
 from codecut.db import transaction
 from codecut.models import Code, LedgerEntry, Store
@@ -179,8 +180,8 @@ def test_money_only_refunds_are_measured_against_the_total_without_shipping(engi
 def test_a_refund_after_approval_is_an_approved_clawback_dated_today(engine) -> None:  # type: ignore[no-untyped-def]
     make_programme(engine)
     book(engine, order())
-    with transaction(engine) as session:
-        session.execute(update(LedgerEntry).values(status="paid"))
+    with transaction(engine) as session:  # its hold ends and it is approved (then paid)
+        approve(session, date(2100, 1, 1), actor="test")
     now = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
     book(engine, RefundEvent("r1", "1", goods=10000), now=now)
     with transaction(engine) as session:

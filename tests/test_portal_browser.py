@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 from babel.numbers import format_currency
 from builders import make_app
+from payout_support import entry_views
 from portal_factory import at, order, payout, seller, smtp_server
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from codecut.db import transaction
-from codecut.models import LedgerEntry, Payout, utcnow
+from codecut.models import Payout, utcnow
 from codecut.state import get_state
 
 #: Debian's Chromium; CODECUT_CHROMIUM points elsewhere (e.g. to check the skip/fail behaviour).
@@ -142,7 +143,7 @@ def test_sign_in_check_figures_download_and_sign_out(browser, served, width, hei
     page.wait_for_url(f"{base}/portal/")
 
     with transaction(get_state(app).engine) as s:
-        entries = s.scalars(select(LedgerEntry).where(LedgerEntry.influencer_id == 1)).all()
+        entries = [e for e in entry_views(s) if e.influencer_id == 1]
         paid_total = sum(p.amount for p in s.scalars(select(Payout).where(Payout.status == "paid")))
     expected = {
         "pending": usd(sum(e.amount for e in entries if e.status == "pending")),

@@ -23,7 +23,7 @@ def commissions_approve(as_of: date | None) -> None:
     """Pending entries whose hold has passed become approved (payable)."""
     as_of = as_of or utcnow().date()
     with transaction(engine()) as session:
-        count = approve(session, as_of)
+        count = approve(session, as_of, actor=audit.os_actor())
     info(f"{count} entr{'y' if count == 1 else 'ies'} approved as of {as_of}")
 
 

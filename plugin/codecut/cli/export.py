@@ -69,9 +69,7 @@ def export_ledger(
     _refuse_binary_terminal(fmt, output)
     started = datetime.now()
     with transaction(engine(), readonly=True) as session:
-        rows = exports.iter_ledger_rows(
-            session, exports.ledger_export_query(date_from=date_from, date_to=date_to)
-        )
+        rows = exports.iter_ledger_rows(session, date_from=date_from, date_to=date_to)
         count = _write(rows, exports.LEDGER_COLUMNS, fmt, output, "ledger")
     _done("ledger entries", count, output, started)
 

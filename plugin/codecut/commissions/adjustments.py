@@ -29,7 +29,6 @@ def book_adjustment(
         currency=currency,
         amount=amount,
         available_on=now.date(),
-        approved_at=now,
         reason=reason,
         memo=memo,
     )

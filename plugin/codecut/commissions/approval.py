@@ -1,24 +1,42 @@
-"""Approval: a commission whose hold (the store's return window) has ended becomes payable."""
+"""Approval: a commission whose hold (the store's return window) has ended becomes payable.
+
+An approval is one row, the day it approves through: every entry whose hold ends by the latest
+such day is approved (:mod:`codecut.reads.balances` derives it). Approving a million commissions
+is therefore one insert and one count, and approvals only ever move forward.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import Connection, func, select
 from sqlmodel import Session, col
 
-from ..db import rowcount
-from ..models import EntryStatus, LedgerEntry, utcnow
+from ..dates import stored_day
+from ..models import Approval, EntryStatus, LedgerEntry
 
 
-def approve(session: Session, as_of: date) -> int:
-    """Pending entries whose hold has ended by ``as_of`` become approved; returns how many."""
-    result = session.execute(
-        update(LedgerEntry)
-        .where(
-            col(LedgerEntry.status) == EntryStatus.PENDING,
-            col(LedgerEntry.available_on) <= as_of,
-        )
-        .values(status=EntryStatus.APPROVED, approved_at=utcnow())
+def approved_through(db: Session | Connection, as_of: date | None = None) -> date | None:
+    """The day every hold ending by it counts as approved: the latest approval, or ``as_of`` if
+    that is later (a run or a dry run on ``as_of`` approves up to it first)."""
+    latest = stored_day(db.scalar(select(func.max(col(Approval.approved_through)))))
+    if as_of is None:
+        return latest
+    return as_of if latest is None else max(latest, as_of)
+
+
+def approve(session: Session, as_of: date, *, actor: str) -> int:
+    """Approve every entry whose hold has ended by ``as_of``; returns how many it approved."""
+    before = approved_through(session)
+    if before is not None and as_of <= before:
+        return 0
+    newly = select(func.count()).where(
+        col(LedgerEntry.status) == EntryStatus.PENDING,
+        col(LedgerEntry.available_on) <= as_of,
     )
-    return rowcount(result)
+    if before is not None:
+        newly = newly.where(col(LedgerEntry.available_on) > before)
+    count = int(session.scalar(newly) or 0)
+    session.add(Approval(approved_through=as_of, actor=actor[:200]))
+    session.flush()
+    return count

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import EntryKind, EntryStatus, EventStatus, utcnow
 from ..storefronts.base import CancelEvent, Event, OrderEvent, RefundEvent
+from .approval import approved_through
 from .attribution import (
     Attribution,
     attribute,
@@ -88,6 +89,8 @@ class Posting:
         self.booked: list[str] = []
         self.unattributed: list[str] = []
         self._states: dict[str, OrderState | None] = {}
+        self._through: date | None = None
+        self._through_read = False
         self._dialect = connection.dialect.name
 
     # -- events ----------------------------------------------------------------------------------
@@ -285,7 +288,6 @@ class Posting:
                 "base_amount": order.base_amount,
                 "rate_bps": rule.rate_bps,
                 "available_on": _day(order.paid_at or self.now) + timedelta(days=hold),
-                "approved_at": None,
                 "dedupe_key": f"commission:{order.external_id}",
                 "reason": reason,
                 "memo": f"earns nothing: {reason}" if reason else None,
@@ -339,7 +341,7 @@ class Posting:
         memo: str,
     ) -> dict[str, Any]:
         """A reversal nets out with a pending commission, or is a clawback on an approved one."""
-        pending = commission.status == EntryStatus.PENDING
+        pending = self._still_pending(commission)
         return {
             **self._entry_base(state),
             "kind": EntryKind.REVERSAL,
@@ -348,11 +350,19 @@ class Posting:
             "base_amount": base,
             "rate_bps": commission.rate_bps,
             "available_on": commission.available_on if pending else _day(self.now),
-            "approved_at": None if pending else self.now,
             "dedupe_key": key,
             "reason": reason,
             "memo": memo,
         }
+
+    def _still_pending(self, commission: EntryRow) -> bool:
+        """Inside its hold: booked pending and no approval has reached its day yet (the
+        approval watermark is read once per transaction, and only when a reversal needs it)."""
+        if commission.status != EntryStatus.PENDING:
+            return False
+        if not self._through_read:
+            self._through, self._through_read = approved_through(self.connection), True
+        return self._through is None or commission.available_on > self._through
 
     def _entry_base(self, state: OrderState) -> dict[str, Any]:
         order = state.order
@@ -363,7 +373,6 @@ class Posting:
             "code_id": order.code_id,
             "order_id": order.id,
             "currency": self.currency,
-            "payout_id": None,
             "created_at": self.now,
         }
 

@@ -4,19 +4,21 @@ from .access import ApiKey, AuditEvent, LoginAttempt
 from .base import TABLE_PREFIX, id_of, table_of, utcnow
 from .catalog import Campaign, Code, Influencer, InfluencerStatus, Platform, Store
 from .inbox import EventStatus, WebhookEvent
-from .ledger import EntryKind, EntryStatus, LedgerEntry, Order
+from .ledger import Approval, EntryKind, EntryStatus, LedgerEntry, Order
 from .payouts import (
     BatchStatus,
     Payout,
     PayoutBatch,
     PayoutMethod,
     PayoutStatus,
+    Settlement,
     StripeEvent,
 )
 
 __all__ = [
     "TABLE_PREFIX",
     "ApiKey",
+    "Approval",
     "AuditEvent",
     "BatchStatus",
     "Campaign",
@@ -34,6 +36,7 @@ __all__ = [
     "PayoutMethod",
     "PayoutStatus",
     "Platform",
+    "Settlement",
     "Store",
     "StripeEvent",
     "WebhookEvent",

@@ -18,12 +18,18 @@ class EntryKind(StrEnum):
 
 
 class EntryStatus(StrEnum):
-    """The statuses people see in exports and the API (see :mod:`codecut.reads.balances`)."""
+    """The statuses people see in exports and the API (derived in :mod:`codecut.reads.balances`).
+
+    An entry stores ``pending`` or ``approved`` when booked (approved for adjustments and clawbacks,
+    which have no hold) and ``held`` or ``void`` when a person reviews it. Approval and payment
+    never rewrite it: an entry is approved once an approval (:class:`Approval`) reaches its
+    ``available_on``, and paid once a paid payout settles it (:class:`~.payouts.Settlement`).
+    """
 
     PENDING = "pending"  # inside its hold
     APPROVED = "approved"  # hold ended: payable, or in a payout not yet paid
     HELD = "held"  # flagged for review: in no balance that is paid
-    PAID = "paid"  # in a paid payout
+    PAID = "paid"  # in a paid payout (derived, never stored)
     VOID = "void"  # never paid
 
 
@@ -86,8 +92,8 @@ class LedgerEntry(SQLModel, table=True):
             "status",
             "amount",
         ),
-        # The portal's headline figures (one influencer's unpaid entries, and their reversals),
-        # covering, so they are read from the index alone.
+        # An influencer's balances (codecut.reads.balances), covering, so they are read from the
+        # index alone.
         Index(
             "ix_codecut_ledger_entry_influencer_status",
             "influencer_id",
@@ -96,11 +102,9 @@ class LedgerEntry(SQLModel, table=True):
             "currency",
             "amount",
             "available_on",
-            "payout_id",
         ),
         Index(None, "status", "available_on"),
         Index(None, "order_id"),
-        Index(None, "payout_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -116,13 +120,25 @@ class LedgerEntry(SQLModel, table=True):
     # The goods value the amount was computed from (commission) or that was refunded (reversal).
     base_amount: int | None = Field(default=None, sa_type=BigInteger)
     rate_bps: int | None = Field(default=None)
-    available_on: date  # the day the hold ends and the entry may be approved
+    available_on: date  # the day the hold ends: approved once an approval reaches it
     dedupe_key: str | None = Field(default=None, max_length=128)
     reason: str | None = Field(
         default=None, max_length=40
     )  # test_order, self_referral, refund, ...
     memo: str | None = Field(default=None, sa_type=Text)
-    # The payout that settles this entry. One column, so an entry can belong to one payout only.
-    payout_id: int | None = Field(default=None, foreign_key="codecut_payout.id")
     created_at: datetime = Field(default_factory=utcnow)
-    approved_at: datetime | None = Field(default=None)
+
+
+class Approval(SQLModel, table=True):
+    """One approval: every entry whose hold ends by ``approved_through`` is approved.
+
+    Approving a million entries is one row, not a million updates; the latest (largest) day is
+    the one that counts, so approvals only ever move forward.
+    """
+
+    __tablename__ = "codecut_approval"
+
+    id: int | None = Field(default=None, primary_key=True)
+    approved_through: date = Field(index=True)
+    approved_at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=200)

@@ -87,6 +87,20 @@ class Payout(SQLModel, table=True):
     paid_at: datetime | None = Field(default=None)
 
 
+class Settlement(SQLModel, table=True):
+    """Which payout settles a ledger entry: the entry's id is the key, so an entry is settled by
+    at most one payout -- a database constraint, whatever runs, crashes or retries.
+
+    A narrow table written once per entry (never an update of the ledger), removed for a
+    cancelled payout so its entries become payable again.
+    """
+
+    __tablename__ = "codecut_settlement"
+
+    entry_id: int = Field(foreign_key="codecut_ledger_entry.id", primary_key=True)
+    payout_id: int = Field(foreign_key="codecut_payout.id", index=True)
+
+
 class StripeEvent(SQLModel, table=True):
     """A Stripe webhook event already handled; the unique id absorbs Stripe's redeliveries."""
 

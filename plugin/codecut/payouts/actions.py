@@ -5,21 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlmodel import Session, col
 
 from ..access import audit
 from ..db import transaction
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import (
-    EntryStatus,
-    Influencer,
-    LedgerEntry,
-    Payout,
-    PayoutMethod,
-    PayoutStatus,
-    utcnow,
-)
+from ..models import Influencer, Payout, PayoutMethod, PayoutStatus, Settlement, utcnow
 from .sending import send_payout
 
 
@@ -47,11 +39,6 @@ def mark_paid(session: Session, payout_id: int, *, reference: str, actor: str) -
     payout.reference = reference
     payout.paid_at = utcnow()
     session.add(payout)
-    session.execute(
-        update(LedgerEntry)
-        .where(col(LedgerEntry.payout_id) == payout_id)
-        .values(status=EntryStatus.PAID)
-    )
     audit.record(
         session,
         actor=actor,
@@ -73,9 +60,7 @@ def cancel(session: Session, payout_id: int, *, actor: str) -> Payout:
         )
     if payout.status not in (PayoutStatus.PENDING, PayoutStatus.FAILED):
         raise Conflict(f"payout {payout_id} is {payout.status} and cannot be cancelled")
-    session.execute(
-        update(LedgerEntry).where(col(LedgerEntry.payout_id) == payout_id).values(payout_id=None)
-    )
+    session.execute(delete(Settlement).where(col(Settlement.payout_id) == payout_id))
     payout.status = PayoutStatus.CANCELLED
     session.add(payout)
     audit.record(

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from ..commissions.approval import approved_through
 from ..money import format_minor
 from ..reads.balances import PayableGroup, payable_groups
 from .methods import check_method, destination_for, method_for
@@ -45,10 +46,11 @@ class Plan:
 def groups_to_pay(
     session: Session, *, as_of: date | None, method: str | None
 ) -> list[PayableGroup]:
-    """The payable balances a run of ``method`` (None: every method) would consider."""
+    """The payable balances a run of ``method`` (None: every method) on ``as_of`` would consider."""
+    through = approved_through(session, as_of)
     return [
         group
-        for group in payable_groups(session, as_of=as_of)
+        for group in payable_groups(session, through=through)
         if method is None or method_for(group.stripe_account_id) == method
     ]
 

@@ -103,7 +103,7 @@ def _run_batch(
         renew(session, lease)
         batch = _batch(session, lease)
         report = BatchReport(lease.batch_id, batch.as_of, lease.taken_over)
-        report.approved = approve(session, batch.as_of)
+        report.approved = approve(session, batch.as_of, actor=f"payout batch {batch.id}")
     with transaction(engine) as session:
         renew(session, lease)  # locks the batch row until the settlement commits
         report.payouts = settle(session, _batch(session, lease), minimum)

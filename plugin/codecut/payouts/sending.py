@@ -16,15 +16,7 @@ from sqlmodel import col
 
 from ..db import rowcount, transaction
 from ..errors import InvalidInput
-from ..models import (
-    EntryStatus,
-    Influencer,
-    LedgerEntry,
-    Payout,
-    PayoutMethod,
-    PayoutStatus,
-    utcnow,
-)
+from ..models import Influencer, Payout, PayoutMethod, PayoutStatus, utcnow
 from . import stripe_client
 
 #: New keys one send may use after Stripe answered with an error and no transfer was found.
@@ -86,8 +78,9 @@ def _claim(engine: Engine, payout_id: int) -> _Sending | None:
 
 
 def _finish_paid(engine: Engine, payout_id: int, transfer_id: str) -> None:
+    """The transfer exists: the payout is paid (and with it, the entries it settles)."""
     with transaction(engine) as session:
-        result = session.execute(
+        session.execute(
             update(Payout)
             .where(col(Payout.id) == payout_id, col(Payout.status) == PayoutStatus.PROCESSING)
             .values(
@@ -98,12 +91,6 @@ def _finish_paid(engine: Engine, payout_id: int, transfer_id: str) -> None:
                 failure_message=None,
             )
         )
-        if rowcount(result) == 1:
-            session.execute(
-                update(LedgerEntry)
-                .where(col(LedgerEntry.payout_id) == payout_id)
-                .values(status=EntryStatus.PAID)
-            )
 
 
 def _finish_failed(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:

@@ -1,8 +1,9 @@
 """Settlement: every payable balance that reaches the minimum becomes a payout, set-based.
 
-One transaction inserts the payouts and links the entries to them (``ledger_entry.payout_id``,
-a single column, so an entry can belong to one payout only), then recomputes each payout's amount
-from the entries actually linked. It happens entirely or not at all.
+One transaction inserts the payouts and records which entries each settles: one row per entry in
+:class:`~codecut.models.Settlement`, whose key is the entry, so an entry is settled by one payout
+at most. The ledger itself is never rewritten. Each payout's amount is then recomputed from the
+entries actually settled. It happens entirely or not at all.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from sqlalchemy import delete, exists, func, insert, select, text, update
 from sqlmodel import Session, col
 
-from ..db import rowcount
-from ..errors import Conflict
-from ..models import EntryStatus, LedgerEntry, Payout, PayoutBatch, PayoutStatus, table_of, utcnow
+from ..commissions.approval import approved_through
+from ..models import LedgerEntry, Payout, PayoutBatch, PayoutStatus, Settlement, table_of, utcnow
+from ..reads.balances import is_payable
 from .methods import destination_for, method_for
 from .minimum import PayoutMinimum
 from .planning import groups_to_pay
@@ -21,8 +22,8 @@ from .planning import groups_to_pay
 def settle(session: Session, batch: PayoutBatch, minimum: PayoutMinimum) -> int:
     """Turn every balance that reaches the minimum into a payout of ``batch``.
 
-    Runs in the caller's transaction; returns the number of payouts. A batch that already has
-    payouts was settled before a crash and is left as it is.
+    Runs in the caller's transaction, after the batch's approval; returns the number of payouts.
+    A batch that already has payouts was settled before a crash and is left as it is.
     """
     if session.scalar(select(exists().where(col(Payout.batch_id) == batch.id))):
         return 0
@@ -52,29 +53,28 @@ def settle(session: Session, batch: PayoutBatch, minimum: PayoutMinimum) -> int:
         # hash join rather than a nested loop (minutes instead of seconds at a million entries).
         session.execute(text("ANALYZE codecut_payout"))
 
-    ledger = table_of(LedgerEntry)
-    payout = table_of(Payout)
-    linked = rowcount(
-        session.execute(
-            update(ledger)
-            .where(
-                payout.c.batch_id == batch.id,
-                payout.c.influencer_id == ledger.c.influencer_id,
-                payout.c.currency == ledger.c.currency,
-                ledger.c.status == EntryStatus.APPROVED.value,
-                ledger.c.payout_id.is_(None),
+    ledger, payout, settled = table_of(LedgerEntry), table_of(Payout), table_of(Settlement)
+    session.execute(
+        insert(settled).from_select(
+            ["entry_id", "payout_id"],
+            select(ledger.c.id, payout.c.id)
+            .join(
+                payout,
+                (payout.c.influencer_id == ledger.c.influencer_id)
+                & (payout.c.currency == ledger.c.currency),
             )
-            .values(payout_id=payout.c.id)
+            .where(payout.c.batch_id == batch.id, is_payable(approved_through(session))),
         )
     )
     totals = (
         select(
-            ledger.c.payout_id.label("payout_id"),
+            settled.c.payout_id.label("payout_id"),
             func.sum(ledger.c.amount).label("total"),
             func.count().label("n"),
         )
-        .where(ledger.c.payout_id.in_(select(payout.c.id).where(payout.c.batch_id == batch.id)))
-        .group_by(ledger.c.payout_id)
+        .join(ledger, ledger.c.id == settled.c.entry_id)
+        .where(settled.c.payout_id.in_(select(payout.c.id).where(payout.c.batch_id == batch.id)))
+        .group_by(settled.c.payout_id)
         .subquery()
     )
     session.execute(
@@ -83,7 +83,7 @@ def settle(session: Session, batch: PayoutBatch, minimum: PayoutMinimum) -> int:
         .values(amount=totals.c.total, entry_count=totals.c.n)
     )
     # An entry booked concurrently (a clawback) may have moved a balance below the minimum
-    # between the sum and the link: such payouts are undone, their entries carried forward.
+    # between the sum and the settlement: such payouts are undone, their entries carried forward.
     made = session.execute(
         select(payout.c.id, payout.c.currency, payout.c.amount, payout.c.entry_count).where(
             payout.c.batch_id == batch.id
@@ -91,8 +91,6 @@ def settle(session: Session, batch: PayoutBatch, minimum: PayoutMinimum) -> int:
     ).all()
     undone = [pid for pid, cur, amount, n in made if n == 0 or not minimum.reached(amount, cur)]
     if undone:
-        session.execute(update(ledger).where(ledger.c.payout_id.in_(undone)).values(payout_id=None))
+        session.execute(delete(settled).where(settled.c.payout_id.in_(undone)))
         session.execute(delete(payout).where(payout.c.id.in_(undone)))
-    if linked != sum(n for *_rest, n in made):
-        raise Conflict("settlement linked other entries than its payouts count; rolled back")
     return len(made) - len(undone)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from ..errors import NotFound
-from ..models import LedgerEntry, Payout, PayoutBatch, PayoutStatus
+from ..models import LedgerEntry, Payout, PayoutBatch, PayoutStatus, Settlement
 from ..money import format_minor
 
 
@@ -30,11 +30,17 @@ def verify(session: Session, batch_id: int) -> Verification:
         raise NotFound(f"no payout batch with id {batch_id}")
     sums = (
         select(
-            col(LedgerEntry.payout_id).label("payout_id"),
+            col(Settlement.payout_id).label("payout_id"),
             func.sum(col(LedgerEntry.amount)).label("total"),
             func.count().label("n"),
         )
-        .group_by(col(LedgerEntry.payout_id))
+        .join(LedgerEntry, col(LedgerEntry.id) == col(Settlement.entry_id))
+        .where(
+            col(Settlement.payout_id).in_(
+                select(col(Payout.id)).where(col(Payout.batch_id) == batch_id)
+            )
+        )
+        .group_by(col(Settlement.payout_id))
         .subquery()
     )
     rows = session.execute(

@@ -1,20 +1,25 @@
 """The one definition of an influencer's money, per currency, used by every reader.
 
 The portal, ``influencer show``, exports, ``payouts verify`` and the payout run all read balances
-through this module, so they cannot disagree. An entry that counts (not void) is in exactly one of:
+and statuses through this module, so they cannot disagree. An entry that counts (not void) is in
+exactly one of:
 
-* **pending**: its hold has not ended (not yet approved);
-* **payable**: its hold has ended, it is not held for review, and it is in no payout;
+* **pending**: its hold has not ended -- no approval has reached its ``available_on`` yet;
+* **payable**: approved, not held for review, settled by no payout;
 * **held**: flagged for review; in no balance that is paid until a person clears it;
-* **in payout**: part of a payout that is not paid yet (pending, being sent, or failed);
-* **paid**: part of a paid payout.
+* **in payout**: settled by a payout that is not paid yet (pending, being sent, or failed);
+* **paid**: settled by a paid payout.
 
 **Taken back** is told beside them: what refunds and cancellations reversed (a positive figure;
 those reversals are themselves entries in the buckets above).
 
-A payout's amount is the sum of the entries it settles (settlement writes it so, and
-``payouts verify`` checks it), so *in payout* and *paid* are summed from payouts: an influencer's
-years of paid commissions cost nothing to read.
+Nothing here rewrites the ledger. An entry stores ``pending`` or ``approved`` when booked, and
+``held`` or ``void`` when reviewed; approval is a watermark (:mod:`codecut.commissions.approval`:
+every entry whose hold ends by the latest approved day is approved) and settlement a separate
+table (:class:`~codecut.models.Settlement`). A payout's amount is the sum of the entries it
+settles (settlement writes it so, and ``payouts verify`` checks it), so *in payout* and *paid* are
+summed from payouts and *payable* is what is left: an influencer's years of paid commissions cost
+nothing to read, and no balance needs the settlement table.
 """
 
 from __future__ import annotations
@@ -24,49 +29,63 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 from sqlmodel import Session, col
 
+from ..commissions.approval import approved_through
 from ..dates import stored_day
-from ..models import EntryKind, EntryStatus, Influencer, LedgerEntry, Payout, PayoutStatus
+from ..models import (
+    EntryKind,
+    EntryStatus,
+    Influencer,
+    LedgerEntry,
+    Payout,
+    PayoutStatus,
+    Settlement,
+)
 from ..money import format_minor
 
-#: Payouts whose money has not reached the influencer yet (cancelled ones hold no entries).
+#: A query of any columns (SQLAlchemy types a select by what it returns).
+AnySelect = Select[*tuple[Any, ...]]
+
+#: Payouts whose money has not reached the influencer yet (cancelled ones settle no entries).
 UNPAID_PAYOUTS = (PayoutStatus.PENDING, PayoutStatus.PROCESSING, PayoutStatus.FAILED)
+#: Statuses a person's review stores; they win over everything derived.
+REVIEWED = (EntryStatus.VOID, EntryStatus.HELD)
 
 
-# -- the predicates, for queries that group entries themselves (the payout run) ----------------
+# -- the predicates, on a ledger entry ----------------------------------------------------------
 
 
-def unsettled() -> ColumnElement[bool]:
-    """In no payout."""
-    return col(LedgerEntry.payout_id).is_(None)
+def is_approved(through: date | None) -> ColumnElement[bool]:
+    """Booked without a hold (adjustments, clawbacks), or its hold ended by ``through``."""
+    stored = col(LedgerEntry.status) == EntryStatus.APPROVED
+    if through is None:
+        return stored
+    return or_(
+        stored,
+        and_(
+            col(LedgerEntry.status) == EntryStatus.PENDING,
+            col(LedgerEntry.available_on) <= through,
+        ),
+    )
 
 
-def is_pending(as_of: date | None = None) -> ColumnElement[bool]:
-    """Hold not ended. With ``as_of``, entries whose hold ends by then are not pending."""
+def is_pending(through: date | None) -> ColumnElement[bool]:
+    """Hold not ended: no approval has reached it. (A settled entry never is: it was approved.)"""
     pending = col(LedgerEntry.status) == EntryStatus.PENDING
-    if as_of is None:
+    if through is None:
         return pending
-    return and_(pending, col(LedgerEntry.available_on) > as_of)
-
-
-def is_payable(as_of: date | None = None) -> ColumnElement[bool]:
-    """Hold ended (by ``as_of`` when given: a run approves first), not held, in no payout."""
-    approved = col(LedgerEntry.status) == EntryStatus.APPROVED
-    if as_of is not None:
-        approved = or_(
-            approved,
-            and_(
-                col(LedgerEntry.status) == EntryStatus.PENDING,
-                col(LedgerEntry.available_on) <= as_of,
-            ),
-        )
-    return and_(approved, unsettled())
+    return and_(pending, col(LedgerEntry.available_on) > through)
 
 
 def is_held() -> ColumnElement[bool]:
     return col(LedgerEntry.status) == EntryStatus.HELD
+
+
+def counts() -> ColumnElement[bool]:
+    """Not void: in one of the buckets."""
+    return col(LedgerEntry.status) != EntryStatus.VOID
 
 
 def is_taken_back() -> ColumnElement[bool]:
@@ -74,6 +93,38 @@ def is_taken_back() -> ColumnElement[bool]:
     return and_(
         col(LedgerEntry.kind) == EntryKind.REVERSAL,
         col(LedgerEntry.status).not_in((EntryStatus.VOID, EntryStatus.HELD)),
+    )
+
+
+def is_settled() -> ColumnElement[bool]:
+    """Some payout settles it."""
+    return exists().where(col(Settlement.entry_id) == col(LedgerEntry.id))
+
+
+def is_payable(through: date | None) -> ColumnElement[bool]:
+    """Approved and settled by no payout: what a run settles."""
+    return and_(is_approved(through), ~is_settled())
+
+
+def status_of(through: date | None) -> ColumnElement[str]:
+    """The status people see, for a query that outer-joins :class:`Settlement` on the entry and
+    :class:`Payout` on the settlement (:func:`with_settlement`)."""
+    return case(
+        (
+            col(LedgerEntry.status).in_((EntryStatus.VOID, EntryStatus.HELD)),
+            col(LedgerEntry.status),
+        ),
+        (col(Payout.status) == PayoutStatus.PAID, EntryStatus.PAID.value),
+        (is_approved(through), EntryStatus.APPROVED.value),
+        else_=EntryStatus.PENDING.value,
+    )
+
+
+def with_settlement(query: AnySelect) -> AnySelect:
+    """``query`` (on ledger entries) with each entry's settlement and payout, for
+    :func:`status_of` and the payout an entry belongs to."""
+    return query.outerjoin(Settlement, col(Settlement.entry_id) == col(LedgerEntry.id)).outerjoin(
+        Payout, col(Payout.id) == col(Settlement.payout_id)
     )
 
 
@@ -116,35 +167,31 @@ def balances(
     """Balances per (influencer, currency), ordered by influencer then currency.
 
     ``influencer_ids`` limits them (an index range per influencer); ``as_of`` counts entries whose
-    hold ends by that day as payable, as a run on that day would.
+    hold ends by that day as approved, as a run on that day would.
     """
     ids = None if influencer_ids is None else sorted(set(influencer_ids))
     if ids == []:
         return []
-    entry_filter = [col(LedgerEntry.status) != EntryStatus.VOID]
+    through = approved_through(session, as_of)
+    entry_filter = [counts()]
     payout_filter = [col(Payout.status).in_((*UNPAID_PAYOUTS, PayoutStatus.PAID))]
     if ids is not None:
         entry_filter.append(col(LedgerEntry.influencer_id).in_(ids))
         payout_filter.append(col(Payout.influencer_id).in_(ids))
-    amount = col(LedgerEntry.amount)
+    pending = is_pending(through)
     entry_rows = session.execute(
         select(
             col(LedgerEntry.influencer_id),
             col(LedgerEntry.currency),
-            _sum_if(and_(is_pending(as_of), unsettled())),
-            _sum_if(is_payable(as_of)),
-            _sum_if(and_(is_held(), unsettled())),
+            func.sum(col(LedgerEntry.amount)),
+            _sum_if(pending),
+            _sum_if(is_held()),
             _sum_if(is_taken_back()),
             func.min(
-                case(
-                    (
-                        and_(is_pending(as_of), unsettled(), amount > 0),
-                        col(LedgerEntry.available_on),
-                    )
-                )
+                case((and_(pending, col(LedgerEntry.amount) > 0), col(LedgerEntry.available_on)))
             ),
         )
-        .where(*entry_filter, or_(unsettled(), col(LedgerEntry.kind) == EntryKind.REVERSAL))
+        .where(*entry_filter)
         .group_by(col(LedgerEntry.influencer_id), col(LedgerEntry.currency))
     ).all()
     payout_rows = session.execute(
@@ -161,23 +208,28 @@ def balances(
         .where(*payout_filter)
         .group_by(col(Payout.influencer_id), col(Payout.currency))
     ).all()
-    found: dict[tuple[int, str], dict[str, Any]] = {}
-    for influencer_id, currency, pending, payable, held, taken, next_on in entry_rows:
-        found[(influencer_id, currency)] = {
-            "pending": int(pending),
-            "payable": int(payable),
-            "held": int(held),
-            "taken_back": -int(taken),
-            "next_payable_on": stored_day(next_on),
-        }
-    for influencer_id, currency, in_payout, paid in payout_rows:
-        figures = found.setdefault((influencer_id, currency), {})
-        figures["in_payout"] = int(in_payout)
-        figures["paid"] = int(paid)
-    return [
-        Balance(influencer_id=influencer_id, currency=currency, **figures)
-        for (influencer_id, currency), figures in sorted(found.items())
-    ]
+    entries = {(who, currency): rest for who, currency, *rest in entry_rows}
+    settled = {
+        (who, currency): (int(unpaid), int(paid)) for who, currency, unpaid, paid in payout_rows
+    }
+    found = []
+    for who, currency in sorted(entries.keys() | settled.keys()):
+        total, pending_sum, held, taken, next_on = entries.get((who, currency), (0, 0, 0, 0, None))
+        in_payout, paid = settled.get((who, currency), (0, 0))
+        found.append(
+            Balance(
+                influencer_id=who,
+                currency=currency,
+                pending=int(pending_sum),
+                payable=int(total) - int(pending_sum) - int(held) - in_payout - paid,
+                held=int(held),
+                in_payout=in_payout,
+                paid=paid,
+                taken_back=-int(taken),
+                next_payable_on=stored_day(next_on),
+            )
+        )
+    return found
 
 
 def influencer_balances(session: Session, influencer_id: int) -> list[Balance]:
@@ -200,8 +252,9 @@ class PayableGroup:
     entries: int
 
 
-def payable_groups(session: Session, *, as_of: date | None = None) -> Iterator[PayableGroup]:
-    """Every (influencer, currency) with payable entries, summed in the database."""
+def payable_groups(session: Session, *, through: date | None) -> Iterator[PayableGroup]:
+    """Every (influencer, currency) with payable entries as of the approval ``through``, summed
+    in the database (the payable entries themselves, not a difference: a run settles them)."""
     query = (
         select(
             col(LedgerEntry.influencer_id),
@@ -212,7 +265,7 @@ def payable_groups(session: Session, *, as_of: date | None = None) -> Iterator[P
             func.count(),
         )
         .join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
-        .where(is_payable(as_of))
+        .where(is_payable(through))
         .group_by(
             col(LedgerEntry.influencer_id),
             col(Influencer.email),

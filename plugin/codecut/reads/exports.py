@@ -9,11 +9,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import IO, Any, TextIO
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
-from ..models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Store
+from ..commissions.approval import approved_through
+from ..models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Settlement, Store
 from ..money import exponent, format_minor, format_rate
+from .balances import AnySelect, status_of, with_settlement
 from .records import PAYOUT_FIELDS, payout_record
 
 #: The ledger export's columns, in this order; scripts depend on it. More may be appended.
@@ -48,9 +50,6 @@ MONEY_COLUMNS = {"base_amount", "amount", "order_total"}
 #: Whole-number columns, written as numbers in XLSX.
 INTEGER_COLUMNS = {"entry_id", "payout_id", "batch_id", "entries", "attempt"}
 
-#: A query of any columns (SQLAlchemy types a select by what it returns).
-AnySelect = Select[*tuple[Any, ...]]
-
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _STREAM_BATCH = 2000
 
@@ -70,46 +69,41 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def _filtered(
-    query: AnySelect,
-    date_from: date | None,
-    date_to: date | None,
-    influencer_id: int | None,
+def ledger_query(
+    through: date | None,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    influencer_id: int | None = None,
+    after_id: int = 0,
 ) -> AnySelect:
-    query = (
-        query.join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
+    """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive.
+
+    Plain columns (six ORM objects per row would make a million-row export several times
+    slower), each entry's status as of the approval ``through`` and the payout settling it.
+    """
+    query = with_settlement(
+        select(*_LEDGER_COLUMNS, status_of(through), col(Settlement.payout_id))
+        .join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
         .outerjoin(Store, col(Store.id) == col(LedgerEntry.store_id))
         .outerjoin(Campaign, col(Campaign.id) == col(LedgerEntry.campaign_id))
         .outerjoin(Code, col(Code.id) == col(LedgerEntry.code_id))
         .outerjoin(Order, col(Order.id) == col(LedgerEntry.order_id))
-        .order_by(col(LedgerEntry.id))
-    )
+    ).order_by(col(LedgerEntry.id))
     if date_from:
         query = query.where(col(LedgerEntry.created_at) >= _day_start(date_from))
     if date_to:
         query = query.where(col(LedgerEntry.created_at) < _day_start(date_to + timedelta(days=1)))
     if influencer_id is not None:
         query = query.where(col(LedgerEntry.influencer_id) == influencer_id)
+    if after_id:
+        query = query.where(col(LedgerEntry.id) > after_id)
     return query
 
 
-def ledger_query(
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    influencer_id: int | None = None,
-) -> AnySelect:
-    """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive.
-
-    Selects whole objects (for :func:`ledger_row`); exports use :func:`ledger_export_query`.
-    """
-    query = select(LedgerEntry, Influencer, Store, Campaign, Code, Order)
-    return _filtered(query, date_from, date_to, influencer_id)
-
-
-#: The plain columns an export row is made of, in :func:`ledger_values`' order. Selecting
-#: columns instead of six ORM objects per row makes a million-row export several times faster.
-_LEDGER_EXPORT_COLUMNS = (
+#: The plain columns of :func:`ledger_query`, in :func:`ledger_values`' order (the status and
+#: the payout follow them).
+_LEDGER_COLUMNS = (
     col(LedgerEntry.id),
     col(LedgerEntry.created_at),
     col(Influencer.email),
@@ -120,12 +114,10 @@ _LEDGER_EXPORT_COLUMNS = (
     col(Order.external_id),
     col(Order.order_number),
     col(LedgerEntry.kind),
-    col(LedgerEntry.status),
     col(LedgerEntry.currency),
     col(LedgerEntry.base_amount),
     col(LedgerEntry.amount),
     col(LedgerEntry.available_on),
-    col(LedgerEntry.payout_id),
     col(LedgerEntry.memo),
     col(LedgerEntry.reason),
     col(Order.order_total),
@@ -134,22 +126,12 @@ _LEDGER_EXPORT_COLUMNS = (
 )
 
 
-def ledger_export_query(
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    influencer_id: int | None = None,
-) -> AnySelect:
-    """The same entries as :func:`ledger_query`, as plain columns for :func:`iter_ledger_rows`."""
-    return _filtered(select(*_LEDGER_EXPORT_COLUMNS), date_from, date_to, influencer_id)
-
-
 def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
-    """One export row from the values of :data:`_LEDGER_EXPORT_COLUMNS`."""
+    """One export row from a row of :func:`ledger_query`."""
     (
         entry_id, created_at, email, name, domain, slug, code, external_id, order_number,
-        kind, status, currency, base_amount, amount, available_on, payout_id, memo, reason,
-        order_total, order_currency, rate_bps,
+        kind, currency, base_amount, amount, available_on, memo, reason,
+        order_total, order_currency, rate_bps, status, payout_id,
     ) = values  # fmt: skip
     return {
         "entry_id": entry_id,
@@ -175,31 +157,26 @@ def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
     }
 
 
-def ledger_row(
-    entry: LedgerEntry,
-    influencer: Influencer,
-    store: Store | None,
-    campaign: Campaign | None,
-    code: Code | None,
-    order: Order | None,
-) -> dict[str, Any]:
-    """An export row from the objects :func:`ledger_query` selects."""
-    return ledger_values(
-        (
-            entry.id, entry.created_at, influencer.email, influencer.name,
-            store.domain if store else None, campaign.slug if campaign else None,
-            code.code if code else None, order.external_id if order else None,
-            order.order_number if order else None, entry.kind, entry.status, entry.currency,
-            entry.base_amount, entry.amount, entry.available_on, entry.payout_id, entry.memo,
-            entry.reason, order.order_total if order else None, order.currency if order else None,
-            entry.rate_bps,
-        )
-    )  # fmt: skip
-
-
-def iter_ledger_rows(session: Session, query: AnySelect) -> Iterator[dict[str, Any]]:
-    """Rows of :func:`ledger_export_query`, one batch at a time (a server-side cursor on
-    PostgreSQL): memory stays flat."""
+def iter_ledger_rows(
+    session: Session,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    influencer_id: int | None = None,
+    after_id: int = 0,
+    limit: int | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Export rows of the ledger, one batch at a time (a server-side cursor on PostgreSQL):
+    memory stays flat."""
+    query = ledger_query(
+        approved_through(session),
+        date_from=date_from,
+        date_to=date_to,
+        influencer_id=influencer_id,
+        after_id=after_id,
+    )
+    if limit is not None:
+        query = query.limit(limit)
     result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
     for row in result:
         yield ledger_values(row)

@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import Date, cast, func, select
 from sqlmodel import Session, col
 
+from ..commissions.approval import approved_through
 from ..dates import stored_day
 from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store, id_of
 from ..payouts.minimum import PayoutMinimum
-from .balances import influencer_balances
+from .balances import influencer_balances, status_of, with_settlement
 
 WEEKS = 26
 ORDERS_PER_PAGE = 25
@@ -193,16 +194,17 @@ def orders_page(
         total = (page - 1) * per_page + len(orders)  # a lower bound: "more than per_page"
         pages = page + (len(orders) > per_page)
         orders = orders[:per_page]
-    entries: dict[int, list[LedgerEntry]] = defaultdict(list)
+    entries: dict[int, list[tuple[LedgerEntry, str]]] = defaultdict(list)
     if orders:
-        for entry in session.scalars(
-            select(LedgerEntry)
+        through = approved_through(session)
+        for entry, status in session.execute(
+            with_settlement(select(LedgerEntry, status_of(through)))
             .where(col(LedgerEntry.order_id).in_([order.id for order in orders]))
             .order_by(col(LedgerEntry.id))
         ):
             # Filtered here rather than in SQL, so the planner keeps to the order_id index.
             if entry.influencer_id == influencer_id:
-                entries[entry.order_id or 0].append(entry)
+                entries[entry.order_id or 0].append((entry, status))
     lines = [_order_line(order, entries[id_of(order)]) for order in orders]
     return OrdersPage(lines=lines, page=page, pages=pages, total=total)
 
@@ -214,12 +216,13 @@ def _reversal_why(entry: LedgerEntry, order: Order) -> str:
     return "refunded"
 
 
-def _order_line(order: Order, entries: list[LedgerEntry]) -> OrderLine:
-    live = [entry for entry in entries if entry.status != EntryStatus.VOID]
-    commissions = [entry for entry in live if entry.kind == EntryKind.COMMISSION]
-    reversals = [entry for entry in live if entry.kind == EntryKind.REVERSAL]
-    earned = sum(entry.amount for entry in commissions)
-    net = sum(entry.amount for entry in live)
+def _order_line(order: Order, entries: list[tuple[LedgerEntry, str]]) -> OrderLine:
+    """``entries``: the order's entries with the status each shows (see :mod:`.balances`)."""
+    live = [(entry, status) for entry, status in entries if status != EntryStatus.VOID]
+    commissions = [pair for pair in live if pair[0].kind == EntryKind.COMMISSION]
+    reversals = [entry for entry, _status in live if entry.kind == EntryKind.REVERSAL]
+    earned = sum(entry.amount for entry, _status in commissions)
+    net = sum(entry.amount for entry, _status in live)
     payable_on = None
     why = None
     if order.test:
@@ -230,12 +233,12 @@ def _order_line(order: Order, entries: list[LedgerEntry]) -> OrderLine:
         status = "reversed" if net <= 0 or earned == 0 else "partly_reversed"
         why = _reversal_why(reversals[-1], order)
     elif commissions:
-        status = commissions[-1].status
+        last, status = commissions[-1]
         if status == EntryStatus.PENDING:
-            payable_on = commissions[-1].available_on
+            payable_on = last.available_on
     elif entries:
         status = EntryStatus.VOID
-        why = entries[-1].reason
+        why = entries[-1][0].reason
     else:
         status = "none"
     return OrderLine(

@@ -152,10 +152,10 @@ def export_ledger(fmt: str) -> Response:
     fmt = _format(fmt)
     date_from, date_to = _day("from"), _day("to")
     check_period(date_from, date_to)
-    query = exports.ledger_export_query(date_from=date_from, date_to=date_to)
+
     return _download(
         "ledger",
         fmt,
-        lambda session: exports.iter_ledger_rows(session, query),
+        lambda session: exports.iter_ledger_rows(session, date_from=date_from, date_to=date_to),
         exports.LEDGER_COLUMNS,
     )

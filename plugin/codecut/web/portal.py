@@ -30,14 +30,14 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from ..access import login_links, mail, ratelimit
 from ..db import transaction
 from ..errors import RateLimited
-from ..models import Influencer, LedgerEntry, id_of, utcnow
+from ..models import Influencer, id_of, utcnow
 from ..reads import portal as portal_queries
-from ..reads.exports import LEDGER_COLUMNS, iter_csv, ledger_query, ledger_row
+from ..reads.exports import LEDGER_COLUMNS, iter_csv, iter_ledger_rows
 from ..state import get_state
 from . import charts
 from .pages import day, message_page, money, money_short, register_page_errors, viewer_locale
@@ -376,14 +376,11 @@ def _ledger_records(engine: Engine, influencer_id: int) -> Iterator[dict[str, An
     last_id = 0
     while True:
         with transaction(engine, readonly=True) as db:
-            batch = [
-                ledger_row(*row)
-                for row in db.execute(
-                    ledger_query(influencer_id=influencer_id)
-                    .where(col(LedgerEntry.id) > last_id)
-                    .limit(_CSV_BATCH)
+            batch = list(
+                iter_ledger_rows(
+                    db, influencer_id=influencer_id, after_id=last_id, limit=_CSV_BATCH
                 )
-            ]
+            )
         yield from batch
         if len(batch) < _CSV_BATCH:
             return
