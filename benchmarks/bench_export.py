@@ -1,10 +1,16 @@
-"""Ledger export of a million rows on PostgreSQL: rows per second and peak memory, CSV and XLSX.
+"""Ledger export of a million rows on PostgreSQL, beside its reference in the same run.
 
 .venv/bin/python benchmarks/bench_export.py [--rows 1000000]
     [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
+* ``csv``: ``codecut export ledger``'s code (``COPY`` of the formatting query) into a file;
+* ``copy``: the reference, ``COPY (the same ledger query) TO STDOUT`` of the raw columns, the least
+  work that reads the same rows;
+* ``xlsx``: the XLSX export.
+
 Each export runs in its own child process, so its peak resident memory (``ru_maxrss``) is the
-export's alone; the same export of a tenth of the rows is run too, to show memory stays flat.
+export's alone; the same exports of a tenth of the rows (the first days, through the ``--to``
+filter) are run too, to show memory stays flat.
 """
 
 from __future__ import annotations
@@ -17,12 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, insert, literal, select, text
 
 from codecut import db as database
+from codecut.commissions.approval import approved_through
 from codecut.devtools.scratch_db import scratch_postgres
 from codecut.models import Campaign, Code, Influencer, LedgerEntry, Order, Store
 from codecut.reads import exports as reports
@@ -119,6 +126,7 @@ def seed(engine: Engine, rows: int) -> None:
             "amount": "(1000 + i % 90000) / 10",
             "base_amount": "1000 + i % 90000",
             "dedupe_key": "'commission:' || i",
+            "created_at": "TIMESTAMPTZ '2026-01-01 12:00:00+00' + (i % 100) * INTERVAL '1 day'",
         },
         rows,
     )
@@ -126,18 +134,35 @@ def seed(engine: Engine, rows: int) -> None:
         connection.execute(text("VACUUM ANALYZE"))
 
 
-def child(url: str, fmt: str, limit: int) -> None:
+#: Entries are spread evenly over 100 days from this one: ``--to`` its tenth day is a tenth.
+FIRST_DAY = date(2026, 1, 1)
+
+
+def child(url: str, fmt: str, fraction: int) -> None:
     """One export into a temporary file; prints rows, seconds and peak memory as JSON."""
     engine = database.create_db_engine(url)
+    date_to = FIRST_DAY + timedelta(days=100 // fraction - 1) if fraction > 1 else None
+    export = reports.ledger_export(date_to=date_to)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, database.transaction(engine) as session:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        database.transaction(engine, readonly=True) as session,
+    ):
         path = os.path.join(tmp, f"ledger.{fmt}")
-        rows = reports.iter_ledger_rows(session, limit=limit)
-        if fmt == "csv":
-            with open(path, "w", newline="", encoding="utf-8") as handle:
-                count = reports.write_csv(rows, reports.LEDGER_COLUMNS, handle)
-        else:
-            count = reports.write_xlsx(rows, reports.LEDGER_COLUMNS, path, "ledger")
+        with open(path, "wb") as handle:
+            if fmt == "copy":
+                query = reports.ledger_query(approved_through(session), date_to=date_to)
+                raw: Any = session.connection().connection.dbapi_connection
+                sql = query.compile(
+                    dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+                )
+                with raw.cursor() as cursor:
+                    with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)") as copy:
+                        for chunk in copy:
+                            handle.write(chunk)
+                    count = cursor.rowcount
+            else:
+                count = export.write(session, fmt, handle)
         size = os.path.getsize(path)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
@@ -148,7 +173,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    parser.add_argument("--child", nargs=3, metavar=("URL", "FORMAT", "LIMIT"))
+    parser.add_argument("--child", nargs=3, metavar=("URL", "FORMAT", "FRACTION"))
     args = parser.parse_args()
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]))
@@ -164,21 +189,25 @@ def main() -> None:
                 f"seeded {args.rows:,} ledger rows (with orders) "
                 f"in {time.perf_counter() - started:.1f}s"
             )
-            for fmt in ("csv", "xlsx"):
-                for limit in (args.rows // 10, args.rows):
+            results: dict[tuple[str, int], dict[str, Any]] = {}
+            for fmt in ("copy", "csv", "xlsx"):
+                for fraction in (10, 1):
                     out = subprocess.run(
-                        [sys.executable, __file__, "--child", url, fmt, str(limit)],
+                        [sys.executable, __file__, "--child", url, fmt, str(fraction)],
                         check=True,
                         capture_output=True,
                         text=True,
                     )
-                    r = json.loads(out.stdout)
+                    r = results[(fmt, fraction)] = json.loads(out.stdout)
                     print(
                         f"{fmt:4} {r['rows']:>9,} rows  {r['seconds']:6.1f}s  "
                         f"{r['rows'] / r['seconds']:>8,.0f} rows/s  "
                         f"peak RSS {r['peak_mb']:6.1f} MB  "
                         f"file {r['bytes'] / 2**20:6.1f} MB"
                     )
+            ratio = results[("csv", 1)]["seconds"] / results[("copy", 1)]["seconds"]
+            print(f"csv export / raw COPY at {args.rows:,} rows: {ratio:.2f}x")
+            print(json.dumps({f"{fmt}_{fraction}": r for (fmt, fraction), r in results.items()}))
         finally:
             engine.dispose()
 

@@ -6,10 +6,14 @@ import csv
 import io
 
 import openpyxl
+import pytest
 from builders import DAY
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from payout_support import engine_of, entry, influencer, order_entry, programme
 
-from codecut.db import transaction
+from codecut.db import create_db_engine, transaction
+from codecut.models import LedgerEntry, Payout, PayoutBatch, Settlement
 from codecut.reads import exports as reports
 
 
@@ -113,3 +117,75 @@ def test_xlsx_refuses_a_terminal(papp, pcli, monkeypatch) -> None:
         raise AssertionError("expected a refusal")
     export._refuse_binary_terminal("xlsx", "out.xlsx")
     export._refuse_binary_terminal("csv", None)
+
+
+hostile_text = st.text(
+    alphabet=st.sampled_from([*"=+-@\t\r\n,\"' aZé€\\.;0", "\u2028", "ß"]), max_size=12
+)
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["USD", "JPY", "KWD", "CLF"]),
+            st.integers(min_value=-(10**12), max_value=10**12),
+            hostile_text,
+            st.booleans(),  # with an order (store, code, order number, total, rate)
+            st.sampled_from([None, 0, 5, 1000, 1250, 333, 10000]),
+            st.booleans(),  # settled by a paid payout
+        ),
+        max_size=8,
+    )
+)
+def test_postgres_copy_writes_the_same_bytes_as_the_python_writer(postgres_url, rows) -> None:
+    """On PostgreSQL the ledger CSV is made by ``COPY``; byte for byte it is the Python writer's
+    file for the same ledger (hostile text, every decimal count, orders or none, paid or not)."""
+    from conftest import _truncate_postgres
+
+    _truncate_postgres(postgres_url)
+    engine = create_db_engine(postgres_url)
+    try:
+        with transaction(engine) as s:
+            campaign = programme(s)
+            who = influencer(s, "anna@example.com", name='Anna "A", =1')
+            batch = PayoutBatch(as_of=DAY, status="completed")
+            s.add(batch)
+            s.flush()
+            for currency, amount, memo, with_order, rate, paid in rows:
+                if with_order:
+                    entry_id = order_entry(
+                        s, campaign, "anna@example.com", amount, base=abs(amount)
+                    )
+                else:
+                    entry_id = entry(s, who, amount, currency, memo=memo)
+                row = s.get(LedgerEntry, entry_id)
+                row.memo, row.rate_bps = memo, rate
+                if paid:
+                    batch = PayoutBatch(as_of=DAY, status="completed")
+                    s.add(batch)
+                    s.flush()
+                    payout = Payout(
+                        batch_id=batch.id,
+                        influencer_id=who,
+                        currency=row.currency,
+                        amount=amount,
+                        entry_count=1,
+                        method="manual",
+                        status="paid",
+                        period_end=DAY,
+                    )
+                    s.add(payout)
+                    s.flush()
+                    s.add(Settlement(entry_id=entry_id, payout_id=payout.id))
+        with transaction(engine, readonly=True) as s:
+            by_copy = b"".join(reports.ledger_csv(s))
+            by_python = b"".join(
+                reports.csv_chunks(reports.iter_ledger_rows(s), reports.LEDGER_COLUMNS)
+            )
+        assert by_copy == by_python
+    finally:
+        engine.dispose()

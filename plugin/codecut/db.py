@@ -92,16 +92,23 @@ def _reader(engine: Engine) -> Engine:
 
 
 @contextmanager
-def transaction(engine: Engine, *, readonly: bool = False) -> Iterator[Session]:
+def transaction(
+    engine: Engine, *, readonly: bool = False, snapshot: bool = False
+) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises.
 
     ``readonly=True`` for reads (pages, exports, listings): on SQLite it does not take the write
-    lock; on PostgreSQL the database refuses any write in it.
+    lock; on PostgreSQL the database refuses any write in it. ``snapshot=True`` makes every
+    statement of the transaction see the same data (PostgreSQL's REPEATABLE READ; SQLite's
+    writing transaction already does, holding the write lock from its first statement).
     """
     bind = _reader(engine) if readonly else engine
     with Session(bind, expire_on_commit=False) as session, session.begin():
-        if readonly and engine.dialect.name == "postgresql":
-            session.execute(text("SET TRANSACTION READ ONLY"))
+        if engine.dialect.name == "postgresql":
+            if snapshot:
+                session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            if readonly:
+                session.execute(text("SET TRANSACTION READ ONLY"))
         yield session
 
 

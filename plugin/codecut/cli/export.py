@@ -5,18 +5,17 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any
 
 import click
+from sqlmodel import Session
 
 from ..dates import check_period
 from ..db import transaction
 from ..errors import NotFound
 from ..models import PayoutBatch
 from ..reads import exports
-from ._common import day_option, engine, group, info, open_output
+from ._common import day_option, engine, group, info
 
 export_group = group("export", "Exports for finance (CSV on stdout unless -o is given).")
 
@@ -32,17 +31,18 @@ def _refuse_binary_terminal(fmt: str, output: str | None) -> None:
         raise click.UsageError("XLSX is binary: give -o FILE or redirect stdout to a file")
 
 
-def _write(
-    rows: Iterator[dict[str, Any]], columns: list[str], fmt: str, output: str | None, sheet: str
-) -> int:
-    if fmt == "csv":
-        with open_output(output) as handle:
-            return exports.write_csv(rows, columns, handle)
+def _write(export: exports.Export, session: Session, fmt: str, output: str | None) -> int:
     if output is not None:
-        return exports.write_xlsx(rows, columns, output, sheet)
+        with open(output, "wb") as handle:
+            return export.write(session, fmt, handle)
+    if fmt == "csv":
+        sys.stdout.flush()
+        count = export.write(session, fmt, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return count
     # xlsxwriter finishes a zip at close; build it in a temporary file, then copy it out.
     with tempfile.TemporaryFile() as spool:
-        count = exports.write_xlsx(rows, columns, spool, sheet)
+        count = export.write(session, fmt, spool)
         spool.seek(0)
         sys.stdout.flush()
         shutil.copyfileobj(spool, sys.stdout.buffer)
@@ -69,8 +69,8 @@ def export_ledger(
     _refuse_binary_terminal(fmt, output)
     started = datetime.now()
     with transaction(engine(), readonly=True) as session:
-        rows = exports.iter_ledger_rows(session, date_from=date_from, date_to=date_to)
-        count = _write(rows, exports.LEDGER_COLUMNS, fmt, output, "ledger")
+        export = exports.ledger_export(date_from=date_from, date_to=date_to)
+        count = _write(export, session, fmt, output)
     _done("ledger entries", count, output, started)
 
 
@@ -85,6 +85,5 @@ def export_payouts(batch_id: int | None, fmt: str, output: str | None) -> None:
     with transaction(engine(), readonly=True) as session:
         if batch_id is not None and session.get(PayoutBatch, batch_id) is None:
             raise NotFound(f"no payout batch with id {batch_id}")
-        rows = exports.iter_payout_rows(session, exports.payouts_query(batch_id=batch_id))
-        count = _write(rows, exports.PAYOUT_COLUMNS, fmt, output, "payouts")
+        count = _write(exports.payouts_export(batch_id=batch_id), session, fmt, output)
     _done("payouts", count, output, started)

@@ -104,7 +104,7 @@ def _run_batch(
         batch = _batch(session, lease)
         report = BatchReport(lease.batch_id, batch.as_of, lease.taken_over)
         report.approved = approve(session, batch.as_of, actor=f"payout batch {batch.id}")
-    with transaction(engine) as session:
+    with transaction(engine, snapshot=True) as session:
         renew(session, lease)  # locks the batch row until the settlement commits
         report.payouts = settle(session, _batch(session, lease), minimum)
     to_send = stripe_payouts_to_send(engine)

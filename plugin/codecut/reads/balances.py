@@ -255,24 +255,28 @@ class PayableGroup:
 def payable_groups(session: Session, *, through: date | None) -> Iterator[PayableGroup]:
     """Every (influencer, currency) with payable entries as of the approval ``through``, summed
     in the database (the payable entries themselves, not a difference: a run settles them)."""
+    sums = (
+        select(
+            col(LedgerEntry.influencer_id).label("influencer_id"),
+            col(LedgerEntry.currency).label("currency"),
+            func.sum(col(LedgerEntry.amount)).label("total"),
+            func.count().label("entries"),
+        )
+        .where(is_payable(through))
+        .group_by(col(LedgerEntry.influencer_id), col(LedgerEntry.currency))
+        .subquery()
+    )
     query = (
         select(
-            col(LedgerEntry.influencer_id),
+            sums.c.influencer_id,
             col(Influencer.email),
             col(Influencer.stripe_account_id),
-            col(LedgerEntry.currency),
-            func.sum(col(LedgerEntry.amount)),
-            func.count(),
+            sums.c.currency,
+            sums.c.total,
+            sums.c.entries,
         )
-        .join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
-        .where(is_payable(through))
-        .group_by(
-            col(LedgerEntry.influencer_id),
-            col(Influencer.email),
-            col(Influencer.stripe_account_id),
-            col(LedgerEntry.currency),
-        )
-        .order_by(col(LedgerEntry.influencer_id), col(LedgerEntry.currency))
+        .join(Influencer, col(Influencer.id) == sums.c.influencer_id)
+        .order_by(sums.c.influencer_id, sums.c.currency)
     )
     for influencer_id, email, account, currency, total, count in session.execute(query):
         yield PayableGroup(influencer_id, email, account, currency, int(total), int(count))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import IO, Any, TextIO
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
@@ -16,6 +17,7 @@ from ..commissions.approval import approved_through
 from ..models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Settlement, Store
 from ..money import exponent, format_minor, format_rate
 from .balances import AnySelect, status_of, with_settlement
+from .ledger_copy import copy_csv
 from .records import PAYOUT_FIELDS, payout_record
 
 #: The ledger export's columns, in this order; scripts depend on it. More may be appended.
@@ -75,7 +77,6 @@ def ledger_query(
     date_from: date | None = None,
     date_to: date | None = None,
     influencer_id: int | None = None,
-    after_id: int = 0,
 ) -> AnySelect:
     """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive.
 
@@ -96,8 +97,6 @@ def ledger_query(
         query = query.where(col(LedgerEntry.created_at) < _day_start(date_to + timedelta(days=1)))
     if influencer_id is not None:
         query = query.where(col(LedgerEntry.influencer_id) == influencer_id)
-    if after_id:
-        query = query.where(col(LedgerEntry.id) > after_id)
     return query
 
 
@@ -126,6 +125,12 @@ _LEDGER_COLUMNS = (
 )
 
 
+def iso_utc(moment: datetime) -> str:
+    """ISO 8601 in UTC: the same text for a moment whatever the database hands back."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
+
+
 def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
     """One export row from a row of :func:`ledger_query`."""
     (
@@ -135,7 +140,7 @@ def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
     ) = values  # fmt: skip
     return {
         "entry_id": entry_id,
-        "created_at": created_at.isoformat(),
+        "created_at": iso_utc(created_at),
         "influencer_email": email,
         "influencer_name": name,
         "store": domain or "",
@@ -163,8 +168,6 @@ def iter_ledger_rows(
     date_from: date | None = None,
     date_to: date | None = None,
     influencer_id: int | None = None,
-    after_id: int = 0,
-    limit: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Export rows of the ledger, one batch at a time (a server-side cursor on PostgreSQL):
     memory stays flat."""
@@ -173,10 +176,7 @@ def iter_ledger_rows(
         date_from=date_from,
         date_to=date_to,
         influencer_id=influencer_id,
-        after_id=after_id,
     )
-    if limit is not None:
-        query = query.limit(limit)
     result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
     for row in result:
         yield ledger_values(row)
@@ -186,31 +186,78 @@ def csv_cells(row: dict[str, Any], columns: list[str]) -> list[Any]:
     return [row[c] if c in MONEY_COLUMNS else neutralise(row[c]) for c in columns]
 
 
-def write_csv(rows: Iterator[dict[str, Any]], columns: list[str], out: TextIO) -> int:
-    """Write rows as CSV with spreadsheet-safe text cells; returns the number of rows."""
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    count = 0
-    for row in rows:
-        writer.writerow(csv_cells(row, columns))
-        count += 1
-    return count
+@dataclass
+class Tally:
+    """How many rows a streamed export wrote, known once it is done."""
+
+    rows: int = 0
 
 
-def iter_csv(
-    rows: Iterator[dict[str, Any]], columns: list[str], chunk_rows: int = 500
-) -> Iterator[str]:
-    """The same CSV as :func:`write_csv`, as text chunks for a streamed HTTP response."""
+def csv_chunks(
+    rows: Iterable[dict[str, Any]],
+    columns: list[str],
+    *,
+    header: bool = True,
+    tally: Tally | None = None,
+    chunk_rows: int = 1000,
+) -> Iterator[bytes]:
+    r"""Rows as UTF-8 CSV chunks with spreadsheet-safe text cells, for a file or a response.
+
+    Lines end in ``\n``, as PostgreSQL's ``COPY`` writes them, and a cell holding ``\r`` or
+    ``\n`` is quoted, as ``COPY`` quotes it, so both ledger paths give the same bytes. (Python's
+    writer quotes only the characters of its line ending: rows are written ending in ``\r\n``
+    and that ending is then cut to ``\n``.)
+    """
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(columns)
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def write(cells: list[Any]) -> None:
+        writer.writerow(cells)
+        buffer.seek(buffer.tell() - 2)
+        buffer.write("\n")
+        buffer.truncate()
+
+    if header:
+        write(columns)
+    count = 0
     for count, row in enumerate(rows, start=1):
-        writer.writerow(csv_cells(row, columns))
+        write(csv_cells(row, columns))
         if count % chunk_rows == 0:
-            yield buffer.getvalue()
+            yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
             buffer.truncate()
-    yield buffer.getvalue()
+    yield buffer.getvalue().encode("utf-8")
+    if tally is not None:
+        tally.rows = count
+
+
+def ledger_csv(
+    session: Session,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    influencer_id: int | None = None,
+    tally: Tally | None = None,
+) -> Iterator[bytes]:
+    """The ledger export as CSV chunks: written by PostgreSQL itself (``COPY``) on PostgreSQL,
+    by the Python writer on SQLite; the same bytes either way."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield from csv_chunks(
+            iter_ledger_rows(
+                session, date_from=date_from, date_to=date_to, influencer_id=influencer_id
+            ),
+            LEDGER_COLUMNS,
+            tally=tally,
+        )
+        return
+    yield from csv_chunks([], LEDGER_COLUMNS)
+    query = ledger_query(
+        approved_through(session),
+        date_from=date_from,
+        date_to=date_to,
+        influencer_id=influencer_id,
+    )
+    yield from copy_csv(session, query, tally)
 
 
 def payouts_query(*, batch_id: int | None = None) -> AnySelect:
@@ -273,3 +320,58 @@ def write_xlsx(
                 worksheet.write_string(count, index, neutralise(str(value)))
     workbook.close()
     return count
+
+
+# -- one export, any format ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Export:
+    """One export (the ledger of a period, the payouts of a batch) in either format."""
+
+    name: str
+    columns: list[str]
+    rows: Callable[[Session], Iterator[dict[str, Any]]]
+    csv: Callable[[Session, Tally], Iterator[bytes]]
+
+    def write(self, session: Session, fmt: str, target: IO[bytes]) -> int:
+        """Write the export to a binary file; returns the number of rows."""
+        if fmt == "xlsx":
+            return write_xlsx(self.rows(session), self.columns, target, self.name)
+        tally = Tally()
+        for chunk in self.csv(session, tally):
+            target.write(chunk)
+        return tally.rows
+
+
+def ledger_export(
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    influencer_id: int | None = None,
+) -> Export:
+    filters: dict[str, Any] = {
+        "date_from": date_from,
+        "date_to": date_to,
+        "influencer_id": influencer_id,
+    }
+    return Export(
+        name="ledger",
+        columns=LEDGER_COLUMNS,
+        rows=lambda session: iter_ledger_rows(session, **filters),
+        csv=lambda session, tally: ledger_csv(session, tally=tally, **filters),
+    )
+
+
+def payouts_export(*, batch_id: int | None = None) -> Export:
+    query = payouts_query(batch_id=batch_id)
+
+    def rows(session: Session) -> Iterator[dict[str, Any]]:
+        return iter_payout_rows(session, query)
+
+    return Export(
+        name="payouts",
+        columns=PAYOUT_COLUMNS,
+        rows=rows,
+        csv=lambda session, tally: csv_chunks(rows(session), PAYOUT_COLUMNS, tally=tally),
+    )

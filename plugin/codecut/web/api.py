@@ -13,7 +13,6 @@ from datetime import date
 from typing import IO, Any
 
 from flask import Blueprint, Response, g, jsonify, request, stream_with_context
-from sqlmodel import Session
 
 from ..access import apikeys
 from ..dates import check_period, parse_day
@@ -92,27 +91,22 @@ def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
         handle.close()
 
 
-def _download(
-    name: str,
-    fmt: str,
-    rows_of: Callable[[Session], Iterator[dict[str, Any]]],
-    columns: list[str],
-) -> Response:
-    """Stream an export; the rows are read in batches inside the response's own session."""
+def _download(export: exports.Export, fmt: str) -> Response:
+    """Stream an export, read inside the response's own read-only transaction."""
     engine = get_state().engine
-    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    headers = {"Content-Disposition": f'attachment; filename="{export.name}.{fmt}"'}
     if fmt == "csv":
 
-        def generate() -> Iterator[str]:
+        def generate() -> Iterator[bytes]:
             with transaction(engine, readonly=True) as session:
-                yield from exports.iter_csv(rows_of(session), columns)
+                yield from export.csv(session, exports.Tally())
 
         return Response(stream_with_context(generate()), mimetype=_TYPES["csv"], headers=headers)
     # An XLSX is a zip finished at close: build it in a temporary file, stream the file.
     spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by _file_chunks once sent
     try:
         with transaction(engine, readonly=True) as session:
-            exports.write_xlsx(rows_of(session), columns, spool, name)
+            export.write(session, fmt, spool)
         spool.seek(0)
     except BaseException:
         spool.close()
@@ -137,13 +131,7 @@ def export_payouts(fmt: str) -> Response:
         with transaction(get_state().engine, readonly=True) as session:
             if session.get(PayoutBatch, batch_id) is None:
                 raise NotFound(f"no payout batch with id {batch_id}")
-    query = exports.payouts_query(batch_id=batch_id)
-    return _download(
-        "payouts",
-        fmt,
-        lambda session: exports.iter_payout_rows(session, query),
-        exports.PAYOUT_COLUMNS,
-    )
+    return _download(exports.payouts_export(batch_id=batch_id), fmt)
 
 
 @api.get("/api/exports/ledger.<fmt>")
@@ -152,10 +140,4 @@ def export_ledger(fmt: str) -> Response:
     fmt = _format(fmt)
     date_from, date_to = _day("from"), _day("to")
     check_period(date_from, date_to)
-
-    return _download(
-        "ledger",
-        fmt,
-        lambda session: exports.iter_ledger_rows(session, date_from=date_from, date_to=date_to),
-        exports.LEDGER_COLUMNS,
-    )
+    return _download(exports.ledger_export(date_from=date_from, date_to=date_to), fmt)

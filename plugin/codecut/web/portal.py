@@ -29,7 +29,6 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from ..access import login_links, mail, ratelimit
@@ -37,7 +36,7 @@ from ..db import transaction
 from ..errors import RateLimited
 from ..models import Influencer, id_of, utcnow
 from ..reads import portal as portal_queries
-from ..reads.exports import LEDGER_COLUMNS, iter_csv, iter_ledger_rows
+from ..reads.exports import Tally, ledger_export
 from ..state import get_state
 from . import charts
 from .pages import day, message_page, money, money_short, register_page_errors, viewer_locale
@@ -55,7 +54,6 @@ register_page_errors(portal)
 
 _ID, _NONCE, _CSRF = "codecut_portal_id", "codecut_portal_nonce", "codecut_csrf"
 DASHBOARD_ORDERS = 10
-_CSV_BATCH = 2000
 
 
 # -- cookies -------------------------------------------------------------------------------------
@@ -358,30 +356,18 @@ def orders(influencer: Influencer) -> Any:
 @login_required
 def ledger_csv(influencer: Influencer) -> Any:
     """The influencer's own ledger, with the same columns as finance's export."""
-    rows = _ledger_records(get_state().engine, id_of(influencer))
+    export = ledger_export(influencer_id=id_of(influencer))
+    engine = get_state().engine
+
+    def generate() -> Iterator[bytes]:
+        # A read-only transaction: on SQLite it never takes the write lock, so a slow download
+        # does not hold up webhooks.
+        with transaction(engine, readonly=True) as db:
+            yield from export.csv(db, Tally())
+
     filename = f"earnings-{utcnow().date().isoformat()}.csv"
     return Response(
-        iter_csv(rows, LEDGER_COLUMNS),
+        generate(),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _ledger_records(engine: Engine, influencer_id: int) -> Iterator[dict[str, Any]]:
-    """Ledger rows read in short transactions of a few thousand entries each.
-
-    Short transactions keep a long download from holding SQLite's write lock; the ledger is
-    append-only, so reading it by ascending id in batches misses nothing.
-    """
-    last_id = 0
-    while True:
-        with transaction(engine, readonly=True) as db:
-            batch = list(
-                iter_ledger_rows(
-                    db, influencer_id=influencer_id, after_id=last_id, limit=_CSV_BATCH
-                )
-            )
-        yield from batch
-        if len(batch) < _CSV_BATCH:
-            return
-        last_id = batch[-1]["entry_id"]
