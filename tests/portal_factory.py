@@ -151,6 +151,7 @@ def order(
         dedupe_key=f"commission:{row.external_id}",
         reason="test_order" if test else "self_referral" if self_referral else None,
         created_at=placed,
+        occurred_at=placed,
     )
     session.add(commission)
     session.flush()
@@ -171,6 +172,8 @@ def order(
                 dedupe_key=f"{refund_reason}:{row.external_id}",
                 reason=refund_reason,
                 created_at=placed + timedelta(days=2),
+                occurred_at=placed + timedelta(days=2),
+                refunded_at=placed + timedelta(days=2),
             )
         )
     session.flush()
@@ -231,6 +234,7 @@ def payout(
         available_on=created.date(),
         memo=f"earlier earnings, payout {row.id}",
         created_at=created - timedelta(days=60),
+        occurred_at=created - timedelta(days=60),
     )
     session.add(opening)
     session.flush()
@@ -314,6 +318,8 @@ def bulk_orders(
                     "available_on": available,
                     "dedupe_key": f"commission:{values['external_id']}",
                     "created_at": when,
+                    "occurred_at": when,
+                    "refunded_at": None,
                 }
             )
             to_settle.append(settled)
@@ -328,6 +334,8 @@ def bulk_orders(
                         "dedupe_key": f"refund:{values['external_id']}",
                         "reason": "refund",
                         "created_at": when + timedelta(days=3),
+                        "occurred_at": when + timedelta(days=3),
+                        "refunded_at": when + timedelta(days=3),
                     }
                 )
                 to_settle.append(settled)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 from storefront_payloads import dumps, shopify_headers
 
+from codecut.commissions.posting import Posting, Result
 from codecut.db import transaction
 from codecut.models import LedgerEntry, Order, WebhookEvent
 from codecut.programme import campaigns, influencers, stores
 from codecut.programme.codes import issue_code
+from codecut.storefronts.base import Line, OrderEvent
 
 SHOP = "shop.myshopify.com"
 SECRET = "shpss_test_secret"
@@ -98,3 +102,49 @@ def orders(engine: Engine) -> list[Order]:
 
 def body_json(response: Any) -> dict[str, Any]:
     return json.loads(response.get_data())
+
+
+# -- booking storefront events directly (the engine without the HTTP layer) ----------------------
+
+
+PLACED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+#: Fresh order ids for tests that book many orders.
+order_ids = itertools.count(1000)
+
+
+def order(
+    order_id: str = "1",
+    *,
+    base: int = 10000,
+    total: int | None = None,
+    codes: tuple[str, ...] = ("tenoff ",),
+    paid: bool = True,
+    minute: int = 0,
+    **fields: object,
+) -> OrderEvent:
+    """A paid order of ``SHOP`` placed at ``PLACED``, using TENOFF as the customer typed it."""
+    return OrderEvent(
+        order_id=order_id,
+        order_number=f"#{order_id}",
+        currency="USD",
+        codes=codes,
+        lines=(Line("l1", base, 1),),
+        base_amount=base,
+        total=base if total is None else total,
+        paid=paid,
+        **{
+            "placed_at": PLACED,
+            "updated_at": PLACED + timedelta(minutes=minute),
+            **fields,
+        },  # type: ignore[arg-type]
+    )
+
+
+def book(engine, *events, now: datetime | None = None) -> list[Result]:  # type: ignore[no-untyped-def]
+    """Apply storefront events to ``SHOP``'s ledger in one transaction, as a delivery would."""
+    with transaction(engine) as session:
+        store = stores.get_store(session, SHOP)
+        posting = Posting(session.connection(), store.id, store.currency, hold_days=30, now=now)
+        results = [posting.apply(event) for event in events]
+        posting.settle()
+    return results

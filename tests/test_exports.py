@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import openpyxl
 import pytest
@@ -11,10 +12,13 @@ from builders import DAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from payout_support import engine_of, entry, influencer, order_entry, programme
+from programme import book, make_programme, order
 
 from codecut.db import create_db_engine, transaction
-from codecut.models import LedgerEntry, Payout, PayoutBatch, Settlement
+from codecut.models import LedgerEntry, Payout, PayoutBatch, Settlement, utcnow
 from codecut.reads import exports as reports
+from codecut.state import get_state
+from codecut.storefronts.base import RefundEvent
 
 
 def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]
@@ -49,24 +53,43 @@ def test_ledger_csv_keeps_columns_and_neutralises(papp, pcli, tmp_path) -> None:
     assert [r["amount"] for r in records[2:]] == ["7000", "51.234"]  # JPY 0, KWD 3 decimals
 
 
-def test_ledger_xlsx_money_is_numeric(papp, pcli, tmp_path) -> None:
+def test_ledger_xlsx_opens_right(papp, pcli, tmp_path) -> None:
+    """Typed cells, a frozen header with a filter, widths, and totals per currency."""
     _seed(papp, pcli)
     path = tmp_path / "ledger.xlsx"
     result = pcli("export", "ledger", "--format", "xlsx", "-o", str(path))
     assert result.exit_code == 0, result.stderr
-    sheet = openpyxl.load_workbook(path).active
+    book = openpyxl.load_workbook(path)
+    sheet = book["ledger"]
     rows = list(sheet.iter_rows(values_only=True))
     assert list(rows[0]) == reports.LEDGER_COLUMNS
     col = {name: i for i, name in enumerate(reports.LEDGER_COLUMNS)}
     anna = rows[1]
     assert anna[col["amount"]] == 60.12 and anna[col["base_amount"]] == 601.2
-    assert anna[col["entry_id"]] == 1
-    assert anna[col["influencer_name"]] == '\'=HYPERLINK("http://x")'
+    assert anna[col["entry_id"]] == 1 and anna[col["payout_id"]] == 1
+    # Text is a string cell (never a formula), shown as typed: no apostrophe.
+    assert anna[col["influencer_name"]] == '=HYPERLINK("http://x")'
+    assert anna[col["memo"]] == "@SUM(A1)"
+    assert isinstance(anna[col["created_at"]], datetime)
+    assert anna[col["available_on"]] == datetime(2026, 1, 31)  # a date cell
+    assert anna[col["rate"]] == 0.1
     assert rows[3][col["amount"]] == 7000 and rows[4][col["amount"]] == 51.234
     cells = list(sheet.iter_rows(min_row=2))
     formats = [row[col["amount"]].number_format for row in cells]
     assert formats == ["#,##0.00", "#,##0.00", "#,##0", "#,##0.000"]
-    assert all(row[col["memo"]].data_type != "f" for row in cells)
+    assert cells[0][col["rate"]].number_format == "0.00%"
+    assert cells[0][col["available_on"]].number_format == "yyyy-mm-dd"
+    assert cells[0][col["created_at"]].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert all(row[col["memo"]].data_type == "s" for row in cells if row[col["memo"]].value)
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:V{len(rows)}"
+    assert sheet.column_dimensions["C"].width > sheet.column_dimensions["A"].width
+    totals = list(book["totals"].iter_rows(values_only=True))
+    assert totals[0] == ("currency", "rows", "base_amount", "amount", "order_total")
+    assert totals[1:] == [
+        ("JPY", 1, 0, 7000, 0),
+        ("KWD", 1, 0, 51.234, 0),
+        ("USD", 2, 701.2, 70.12, 711.2),
+    ]
 
 
 def test_payouts_export_csv_and_xlsx(papp, pcli, tmp_path) -> None:
@@ -93,9 +116,16 @@ def test_payouts_export_csv_and_xlsx(papp, pcli, tmp_path) -> None:
     # XLSX on a pipe (not a terminal) is fine, and the same rows come back.
     piped = pcli("export", "payouts", "--format", "xlsx")
     assert piped.exit_code == 0 and piped.stdout_bytes[:2] == b"PK"
-    sheet = openpyxl.load_workbook(io.BytesIO(piped.stdout_bytes)).active
-    values = list(sheet.iter_rows(values_only=True))
+    book = openpyxl.load_workbook(io.BytesIO(piped.stdout_bytes))
+    values = list(book["payouts"].iter_rows(values_only=True))
     assert [v[7] for v in values[1:]] == [60.12, 7000, 51.234]
+    assert values[1][9] == datetime(2026, 1, 31) and isinstance(values[1][13], datetime)
+    assert values[1][3] == '=HYPERLINK("http://x")' and values[1][11] == "=cmd|' /C calc'!A0"
+    assert list(book["totals"].iter_rows(values_only=True))[1:] == [
+        ("JPY", 1, 7000),
+        ("KWD", 1, 51.234),
+        ("USD", 1, 60.12),
+    ]
     assert pcli("export", "payouts", "--batch", "99").exit_code == 1
 
 
@@ -189,3 +219,91 @@ def test_postgres_copy_writes_the_same_bytes_as_the_python_writer(postgres_url, 
         assert by_copy == by_python
     finally:
         engine.dispose()
+
+
+def test_balances_export_per_influencer_and_currency(papp, pcli, tmp_path) -> None:
+    """Hand-worked: Anna was paid 60.00 (marked paid by hand), then earned 10.00 still in its
+    hold, lost 5.00 to a refund after payment and has 3.00 held for review; Ben earned 7000 JPY
+    after the run."""
+    with transaction(engine_of(papp)) as s:
+        anna = influencer(s, "anna@example.com")
+        entry(s, anna, 6000)
+    assert pcli("payouts", "run", "--as-of", DAY.isoformat()).exit_code == 0
+    assert pcli("payouts", "mark-paid", "1", "--reference", "BANK-1").exit_code == 0
+    with transaction(engine_of(papp)) as s:
+        entry(s, anna, 1000, status="pending", available_on=DAY + timedelta(days=400))
+        entry(s, anna, -500)
+        entry(s, anna, 300, status="held")
+        entry(s, influencer(s, "ben@example.com"), 7000, "JPY")
+    result = pcli("export", "balances")
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows == [
+        {
+            "influencer_email": "anna@example.com",
+            "influencer_name": "Anna",
+            "currency": "USD",
+            "pending": "10.00",
+            "payable": "-5.00",
+            "held": "3.00",
+            "in_payout": "0.00",
+            "paid": "60.00",
+            "taken_back": "5.00",
+        },
+        {
+            "influencer_email": "ben@example.com",
+            "influencer_name": "Ben",
+            "currency": "JPY",
+            "pending": "0",
+            "payable": "7000",
+            "held": "0",
+            "in_payout": "0",
+            "paid": "0",
+            "taken_back": "0",
+        },
+    ]
+    # Before anything was booked there was nothing; XLSX carries the totals per currency.
+    yesterday = (utcnow() - timedelta(days=1)).date().isoformat()
+    assert pcli("export", "balances", "--as-of", yesterday).stdout.strip() == ",".join(
+        reports.BALANCE_COLUMNS
+    )
+    path = tmp_path / "balances.xlsx"
+    assert pcli("export", "balances", "--format", "xlsx", "-o", str(path)).exit_code == 0
+    totals = list(openpyxl.load_workbook(path)["totals"].iter_rows(values_only=True))
+    assert totals[1:] == [("JPY", 1, 0, 7000, 0, 0, 0, 0), ("USD", 1, 10, -5, 3, 0, 60, 5)]
+    assert pcli("export", "balances", "--as-of", "2026-13-01").exit_code == 2
+
+
+def test_ledger_by_order_date_and_refund_dates(app, cli) -> None:
+    """An October order recorded in December lands in October by order date, in December by
+    recording date; its refund (dated November) carries its own date."""
+    make_programme(get_state(app).engine)
+    recorded = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    placed = datetime(2026, 10, 14, 10, 30, tzinfo=UTC)
+    refunded = datetime(2026, 11, 20, 8, 15, tzinfo=UTC)
+    book(get_state(app).engine, order("77", placed_at=placed), now=recorded)
+    book(
+        get_state(app).engine,
+        RefundEvent("r77", "77", goods=5000, created_at=refunded),
+        now=recorded,
+    )
+
+    def export(*args: str) -> list[dict[str, str]]:
+        result = cli("export", "ledger", *args)
+        assert result.exit_code == 0, result.stderr
+        return list(csv.DictReader(io.StringIO(result.stdout)))
+
+    rows = export()
+    assert [(r["kind"], r["order_placed_at"], r["refunded_at"]) for r in rows] == [
+        ("commission", "2026-10-14T10:30:00+00:00", ""),
+        ("reversal", "2026-10-14T10:30:00+00:00", "2026-11-20T08:15:00+00:00"),
+    ]
+    october = ("--from", "2026-10-01", "--to", "2026-10-31")
+    november = ("--from", "2026-11-01", "--to", "2026-11-30")
+    december = ("--from", "2026-12-01", "--to", "2026-12-31")
+    assert [r["kind"] for r in export(*october, "--by", "order")] == ["commission"]
+    assert [r["kind"] for r in export(*november, "--by", "order")] == ["reversal"]
+    assert export(*december, "--by", "order") == []
+    assert [r["kind"] for r in export(*december)] == ["commission", "reversal"]
+    assert export(*october) == export(*october, "--by", "recorded") == []
+    assert cli("export", "ledger", "--by", "placed").exit_code == 2

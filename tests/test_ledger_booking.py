@@ -2,58 +2,29 @@
 
 from __future__ import annotations
 
-import itertools
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from programme import INFLUENCER, SHOP, amounts, entries, make_programme, orders
+from programme import (
+    INFLUENCER,
+    amounts,
+    book,
+    entries,
+    make_programme,
+    order,
+    order_ids,
+    orders,
+)
 from sqlalchemy import select, update
 
 from codecut.commissions.approval import approve
-from codecut.commissions.posting import Posting, Result
+from codecut.commissions.posting import Posting
 from codecut.db import transaction
 from codecut.models import Code, LedgerEntry, Store
 from codecut.programme import influencers, stores
 from codecut.programme.codes import issue_code
-from codecut.storefronts.base import CancelEvent, Line, OrderEvent, RefundEvent
-
-PLACED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-_ids = itertools.count(1000)
-
-
-def order(
-    order_id: str = "1",
-    *,
-    base: int = 10000,
-    total: int | None = None,
-    codes: tuple[str, ...] = ("tenoff ",),
-    paid: bool = True,
-    minute: int = 0,
-    **fields: object,
-) -> OrderEvent:
-    return OrderEvent(
-        order_id=order_id,
-        order_number=f"#{order_id}",
-        currency="USD",
-        codes=codes,
-        lines=(Line("l1", base, 1),),
-        base_amount=base,
-        total=base if total is None else total,
-        paid=paid,
-        placed_at=PLACED,
-        updated_at=PLACED + timedelta(minutes=minute),
-        **fields,  # type: ignore[arg-type]
-    )
-
-
-def book(engine, *events, now: datetime | None = None) -> list[Result]:  # type: ignore[no-untyped-def]
-    with transaction(engine) as session:
-        store = stores.get_store(session, SHOP)
-        posting = Posting(session.connection(), store.id, store.currency, hold_days=30, now=now)
-        results = [posting.apply(event) for event in events]
-        posting.settle()
-    return results
+from codecut.storefronts.base import CancelEvent, RefundEvent
 
 
 def test_a_paid_order_books_ten_percent_pending_until_the_hold_ends(engine) -> None:  # type: ignore[no-untyped-def]
@@ -228,7 +199,7 @@ def test_random_refund_sequences_through_the_database_net_to_exactly_zero(
     with transaction(engine) as session:
         influencer = influencers.get_influencer(session, INFLUENCER)
         influencer.commission_rate_bps = bps
-    order_id = str(next(_ids))
+    order_id = str(next(order_ids))
     book(engine, order(order_id, base=base))
     shares = _split(base, parts)
     for index, share in enumerate(shares):

@@ -62,6 +62,7 @@ def test_weekly_chart_matches_naive_sums(engine, rows) -> None:  # type: ignore[
                         amount=amount,
                         available_on=created.date() + timedelta(days=30),
                         created_at=created,
+                        occurred_at=created,
                     )
                 )
         influencer_id = who.id

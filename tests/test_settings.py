@@ -96,3 +96,25 @@ def test_every_command_stops_with_one_line(tmp_path: Path, value: str) -> None:
         assert done.returncode == 1, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: CODECUT_PAYOUT_MINIMUM"), lines
+
+
+def test_postgres_without_its_extra_says_which_to_install(tmp_path: Path) -> None:
+    """The quickstart installs no PostgreSQL driver: one line naming the extra, not a traceback."""
+    blocker = tmp_path / "site"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['psycopg'] = None\n")
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(blocker),
+        "CODECUT_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+        "CODECUT_INSTANCE_PATH": str(tmp_path),
+        "CODECUT_SECRET_KEY": "k",
+    }
+    done = subprocess.run(
+        [CODECUT, "db", "upgrade"], env=environment, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "Error: PostgreSQL needs the [postgres] extra: pip install -e '.[postgres]' "
+        "(or pip install 'codecut[postgres]')"
+    ]

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 from . import models  # registers every table on SQLModel.metadata
+from .config import ConfigError
 
 #: Codecut's own Alembic version table, so it can share a database with the host app's migrations.
 VERSION_TABLE = "codecut_alembic_version"
@@ -43,7 +44,15 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    try:
+        return create_engine(url, **kwargs)
+    except ModuleNotFoundError as error:
+        if parsed.get_backend_name() == "postgresql" and error.name and "psycopg" in error.name:
+            raise ConfigError(
+                "PostgreSQL needs the [postgres] extra: pip install -e '.[postgres]' "
+                "(or pip install 'codecut[postgres]')"
+            ) from None
+        raise
 
 
 def _configure_sqlite(engine: Engine) -> None:

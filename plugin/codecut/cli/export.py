@@ -59,18 +59,26 @@ def _done(what: str, count: int, output: str | None, started: datetime) -> None:
 @export_group.command("ledger")
 @click.option("--from", "date_from", callback=day_option, help="First day (YYYY-MM-DD), inclusive.")
 @click.option("--to", "date_to", callback=day_option, help="Last day (YYYY-MM-DD), inclusive.")
+@click.option(
+    "--by",
+    type=click.Choice(exports.PERIOD_BASES),
+    default="recorded",
+    show_default=True,
+    help="recorded: when Codecut booked each entry; order: when the order was placed (the "
+    "refund or cancellation, for reversals).",
+)
 @_FORMAT
 @_OUTPUT
 def export_ledger(
-    date_from: date | None, date_to: date | None, fmt: str, output: str | None
+    date_from: date | None, date_to: date | None, by: str, fmt: str, output: str | None
 ) -> None:
     """Every ledger entry in the period, streamed."""
     check_period(date_from, date_to)
     _refuse_binary_terminal(fmt, output)
     started = datetime.now()
+    which = exports.LedgerFilter(date_from=date_from, date_to=date_to, by=by)
     with transaction(engine(), readonly=True) as session:
-        export = exports.ledger_export(date_from=date_from, date_to=date_to)
-        count = _write(export, session, fmt, output)
+        count = _write(exports.ledger_export(which), session, fmt, output)
     _done("ledger entries", count, output, started)
 
 
@@ -87,3 +95,18 @@ def export_payouts(batch_id: int | None, fmt: str, output: str | None) -> None:
             raise NotFound(f"no payout batch with id {batch_id}")
         count = _write(exports.payouts_export(batch_id=batch_id), session, fmt, output)
     _done("payouts", count, output, started)
+
+
+@export_group.command("balances")
+@click.option(
+    "--as-of", "on", callback=day_option, help="Balances at the end of this day (default: now)."
+)
+@_FORMAT
+@_OUTPUT
+def export_balances(on: date | None, fmt: str, output: str | None) -> None:
+    """Every influencer's pending, payable, held, in payout, paid and taken back, per currency."""
+    _refuse_binary_terminal(fmt, output)
+    started = datetime.now()
+    with transaction(engine(), readonly=True) as session:
+        count = _write(exports.balances_export(on=on), session, fmt, output)
+    _done("balances", count, output, started)

@@ -31,6 +31,8 @@ def book_adjustment(
         available_on=now.date(),
         reason=reason,
         memo=memo,
+        occurred_at=now,
+        created_at=now,
     )
     session.add(entry)
     session.flush()

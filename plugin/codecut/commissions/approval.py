@@ -7,7 +7,7 @@ is therefore one insert and one count, and approvals only ever move forward.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Connection, func, select
 from sqlmodel import Session, col
@@ -16,10 +16,18 @@ from ..dates import stored_day
 from ..models import Approval, EntryStatus, LedgerEntry
 
 
-def approved_through(db: Session | Connection, as_of: date | None = None) -> date | None:
+def approved_through(
+    db: Session | Connection, as_of: date | None = None, *, recorded_before: datetime | None = None
+) -> date | None:
     """The day every hold ending by it counts as approved: the latest approval, or ``as_of`` if
-    that is later (a run or a dry run on ``as_of`` approves up to it first)."""
-    latest = stored_day(db.scalar(select(func.max(col(Approval.approved_through)))))
+    that is later (a run or a dry run on ``as_of`` approves up to it first).
+
+    ``recorded_before`` looks back: the latest approval made before that moment.
+    """
+    query = select(func.max(col(Approval.approved_through)))
+    if recorded_before is not None:
+        query = query.where(col(Approval.approved_at) < recorded_before)
+    latest = stored_day(db.scalar(query))
     if as_of is None:
         return latest
     return as_of if latest is None else max(latest, as_of)

@@ -162,7 +162,14 @@ class Posting:
                     self._insert_entry(
                         state,
                         self._reversal_values(
-                            state, commission, -left, None, CANCELLATION, key, "order cancelled"
+                            state,
+                            commission,
+                            -left,
+                            None,
+                            CANCELLATION,
+                            key,
+                            "order cancelled",
+                            happened=state.order.cancelled_at,
                         ),
                     )
             if state.changes:
@@ -291,6 +298,7 @@ class Posting:
                 "dedupe_key": f"commission:{order.external_id}",
                 "reason": reason,
                 "memo": f"earns nothing: {reason}" if reason else None,
+                "occurred_at": order.placed_at or self.now,
             },
         )
         if entry is None:
@@ -324,7 +332,14 @@ class Posting:
         )
         amount = next_reversal(commission.amount, state.reversed_so_far(), target)
         values = self._reversal_values(
-            state, commission, -amount, value, reason, key, f"refund {refund.refund_id}"
+            state,
+            commission,
+            -amount,
+            value,
+            reason,
+            key,
+            f"refund {refund.refund_id}",
+            happened=refund.created_at,
         )
         if self._insert_entry(state, values) is None:
             return Result(IGNORED, f"refund {refund.refund_id} already booked")
@@ -339,9 +354,16 @@ class Posting:
         reason: str,
         key: str,
         memo: str,
+        *,
+        happened: datetime | None,
     ) -> dict[str, Any]:
-        """A reversal nets out with a pending commission, or is a clawback on an approved one."""
+        """A reversal nets out with a pending commission, or is a clawback on an approved one.
+
+        ``happened``: when the refund or cancellation took place (else: now, when Codecut hears
+        of it).
+        """
         pending = self._still_pending(commission)
+        when = happened or self.now
         return {
             **self._entry_base(state),
             "kind": EntryKind.REVERSAL,
@@ -353,6 +375,8 @@ class Posting:
             "dedupe_key": key,
             "reason": reason,
             "memo": memo,
+            "occurred_at": when,
+            "refunded_at": when,
         }
 
     def _still_pending(self, commission: EntryRow) -> bool:

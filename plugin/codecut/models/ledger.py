@@ -82,12 +82,12 @@ class LedgerEntry(SQLModel, table=True):
     __tablename__ = "codecut_ledger_entry"
     __table_args__ = (
         UniqueConstraint("store_id", "dedupe_key"),
-        # One influencer's entries by time; it also carries what the portal's weekly chart sums,
-        # so that query never visits the table.
+        # One influencer's entries by when their facts happened; it also carries what the
+        # portal's weekly chart sums, so that query never visits the table.
         Index(
             "ix_codecut_ledger_entry_influencer_time",
             "influencer_id",
-            "created_at",
+            "occurred_at",
             "currency",
             "status",
             "amount",
@@ -126,6 +126,12 @@ class LedgerEntry(SQLModel, table=True):
         default=None, max_length=40
     )  # test_order, self_referral, refund, ...
     memo: str | None = Field(default=None, sa_type=Text)
+    # When the fact happened: the order was placed (commissions), refunded or cancelled
+    # (reversals), or the correction was made (adjustments). Reports by order date use it;
+    # ``created_at`` is when Codecut recorded it, which a late webhook or a replay moves.
+    occurred_at: datetime = Field(default_factory=utcnow)
+    # The refund's own time (or the cancellation's), for reversals.
+    refunded_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
 
 

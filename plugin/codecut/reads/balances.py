@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
@@ -163,18 +163,29 @@ def balances(
     *,
     influencer_ids: Iterable[int] | None = None,
     as_of: date | None = None,
+    on: date | None = None,
 ) -> list[Balance]:
     """Balances per (influencer, currency), ordered by influencer then currency.
 
     ``influencer_ids`` limits them (an index range per influencer); ``as_of`` counts entries whose
-    hold ends by that day as approved, as a run on that day would.
+    hold ends by that day as approved, as a run on that day would. ``on`` gives the balances as
+    they stood at the end of that day (UTC): entries booked, approvals made, payouts made and paid
+    by then (a payout cancelled since shows its entries as payable: cancellation is not dated).
     """
     ids = None if influencer_ids is None else sorted(set(influencer_ids))
     if ids == []:
         return []
-    through = approved_through(session, as_of)
-    entry_filter = [counts()]
-    payout_filter = [col(Payout.status).in_((*UNPAID_PAYOUTS, PayoutStatus.PAID))]
+    end = datetime.combine(on + timedelta(days=1), time.min, tzinfo=UTC) if on else None
+    through = approved_through(session, as_of, recorded_before=end)
+    entry_filter: list[ColumnElement[bool]] = [counts()]
+    payout_filter: list[ColumnElement[bool]] = [
+        col(Payout.status).in_((*UNPAID_PAYOUTS, PayoutStatus.PAID))
+    ]
+    is_paid: ColumnElement[bool] = col(Payout.status) == PayoutStatus.PAID
+    if end is not None:
+        entry_filter.append(col(LedgerEntry.created_at) < end)
+        payout_filter.append(col(Payout.created_at) < end)
+        is_paid = and_(is_paid, col(Payout.paid_at) < end)
     if ids is not None:
         entry_filter.append(col(LedgerEntry.influencer_id).in_(ids))
         payout_filter.append(col(Payout.influencer_id).in_(ids))
@@ -198,20 +209,14 @@ def balances(
         select(
             col(Payout.influencer_id),
             col(Payout.currency),
-            func.coalesce(
-                func.sum(case((col(Payout.status).in_(UNPAID_PAYOUTS), col(Payout.amount)))), 0
-            ),
-            func.coalesce(
-                func.sum(case((col(Payout.status) == PayoutStatus.PAID, col(Payout.amount)))), 0
-            ),
+            func.coalesce(func.sum(case((~is_paid, col(Payout.amount)))), 0),
+            func.coalesce(func.sum(case((is_paid, col(Payout.amount)))), 0),
         )
         .where(*payout_filter)
         .group_by(col(Payout.influencer_id), col(Payout.currency))
     ).all()
     entries = {(who, currency): rest for who, currency, *rest in entry_rows}
-    settled = {
-        (who, currency): (int(unpaid), int(paid)) for who, currency, unpaid, paid in payout_rows
-    }
+    settled = {(who, cur): (int(unpaid), int(paid)) for who, cur, unpaid, paid in payout_rows}
     found = []
     for who, currency in sorted(entries.keys() | settled.keys()):
         total, pending_sum, held, taken, next_on = entries.get((who, currency), (0, 0, 0, 0, None))

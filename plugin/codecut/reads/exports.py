@@ -7,18 +7,20 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import IO, Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ..commissions.approval import approved_through
+from ..errors import InvalidInput
 from ..models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Settlement, Store
-from ..money import exponent, format_minor, format_rate
-from .balances import AnySelect, status_of, with_settlement
+from ..money import format_minor, format_rate
+from .balances import AnySelect, balances, status_of, with_settlement
 from .ledger_copy import copy_csv
 from .records import PAYOUT_FIELDS, payout_record
+from .xlsx import MONEY as MONEY_COLUMNS
+from .xlsx import write_xlsx
 
 #: The ledger export's columns, in this order; scripts depend on it. More may be appended.
 LEDGER_COLUMNS = [
@@ -42,15 +44,16 @@ LEDGER_COLUMNS = [
     "reason",
     "order_total",
     "rate",
+    "order_placed_at",
+    "refunded_at",
 ]
+
+#: What a ledger period filters on: when Codecut recorded the entry, or when its fact happened
+#: (the order was placed, for commissions; refunded or cancelled, for reversals).
+PERIOD_BASES = ("recorded", "order")
 
 #: The payout export's columns: a payout's record fields (:data:`.records.PAYOUT_FIELDS`).
 PAYOUT_COLUMNS = PAYOUT_FIELDS
-
-#: Columns holding money: written as numbers, never neutralised.
-MONEY_COLUMNS = {"base_amount", "amount", "order_total"}
-#: Whole-number columns, written as numbers in XLSX.
-INTEGER_COLUMNS = {"entry_id", "payout_id", "batch_id", "entries", "attempt"}
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _STREAM_BATCH = 2000
@@ -77,12 +80,17 @@ def ledger_query(
     date_from: date | None = None,
     date_to: date | None = None,
     influencer_id: int | None = None,
+    by: str = "recorded",
 ) -> AnySelect:
-    """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive.
+    """Ledger entries with what finance needs beside them, oldest first; ``date_to`` inclusive,
+    the period taken ``by`` when the entry was recorded or when its order fact happened.
 
     Plain columns (six ORM objects per row would make a million-row export several times
     slower), each entry's status as of the approval ``through`` and the payout settling it.
     """
+    if by not in PERIOD_BASES:
+        raise InvalidInput(f"by must be one of {', '.join(PERIOD_BASES)}, not {by!r}")
+    moment = col(LedgerEntry.occurred_at) if by == "order" else col(LedgerEntry.created_at)
     query = with_settlement(
         select(*_LEDGER_COLUMNS, status_of(through), col(Settlement.payout_id))
         .join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
@@ -92,9 +100,9 @@ def ledger_query(
         .outerjoin(Order, col(Order.id) == col(LedgerEntry.order_id))
     ).order_by(col(LedgerEntry.id))
     if date_from:
-        query = query.where(col(LedgerEntry.created_at) >= _day_start(date_from))
+        query = query.where(moment >= _day_start(date_from))
     if date_to:
-        query = query.where(col(LedgerEntry.created_at) < _day_start(date_to + timedelta(days=1)))
+        query = query.where(moment < _day_start(date_to + timedelta(days=1)))
     if influencer_id is not None:
         query = query.where(col(LedgerEntry.influencer_id) == influencer_id)
     return query
@@ -122,6 +130,8 @@ _LEDGER_COLUMNS = (
     col(Order.order_total),
     col(Order.currency),
     col(LedgerEntry.rate_bps),
+    col(Order.placed_at),
+    col(LedgerEntry.refunded_at),
 )
 
 
@@ -136,7 +146,7 @@ def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
     (
         entry_id, created_at, email, name, domain, slug, code, external_id, order_number,
         kind, currency, base_amount, amount, available_on, memo, reason,
-        order_total, order_currency, rate_bps, status, payout_id,
+        order_total, order_currency, rate_bps, placed_at, refunded_at, status, payout_id,
     ) = values  # fmt: skip
     return {
         "entry_id": entry_id,
@@ -159,24 +169,37 @@ def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
         "reason": reason or "",
         "order_total": format_minor(order_total, order_currency) if order_currency else "",
         "rate": format_rate(rate_bps) if rate_bps is not None else "",
+        "order_placed_at": iso_utc(placed_at) if placed_at else "",
+        "refunded_at": iso_utc(refunded_at) if refunded_at else "",
     }
 
 
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Which entries a ledger export holds: a period (``to`` inclusive) taken ``by`` recording
+    or order date, and optionally one influencer's."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    influencer_id: int | None = None
+    by: str = "recorded"
+
+    def query(self, session: Session) -> AnySelect:
+        return ledger_query(
+            approved_through(session),
+            date_from=self.date_from,
+            date_to=self.date_to,
+            influencer_id=self.influencer_id,
+            by=self.by,
+        )
+
+
 def iter_ledger_rows(
-    session: Session,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    influencer_id: int | None = None,
+    session: Session, which: LedgerFilter | None = None
 ) -> Iterator[dict[str, Any]]:
     """Export rows of the ledger, one batch at a time (a server-side cursor on PostgreSQL):
     memory stays flat."""
-    query = ledger_query(
-        approved_through(session),
-        date_from=date_from,
-        date_to=date_to,
-        influencer_id=influencer_id,
-    )
+    query = (which or LedgerFilter()).query(session)
     result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
     for row in result:
         yield ledger_values(row)
@@ -232,32 +255,16 @@ def csv_chunks(
 
 
 def ledger_csv(
-    session: Session,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    influencer_id: int | None = None,
-    tally: Tally | None = None,
+    session: Session, which: LedgerFilter | None = None, *, tally: Tally | None = None
 ) -> Iterator[bytes]:
     """The ledger export as CSV chunks: written by PostgreSQL itself (``COPY``) on PostgreSQL,
     by the Python writer on SQLite; the same bytes either way."""
+    which = which or LedgerFilter()
     if session.get_bind().dialect.name != "postgresql":
-        yield from csv_chunks(
-            iter_ledger_rows(
-                session, date_from=date_from, date_to=date_to, influencer_id=influencer_id
-            ),
-            LEDGER_COLUMNS,
-            tally=tally,
-        )
+        yield from csv_chunks(iter_ledger_rows(session, which), LEDGER_COLUMNS, tally=tally)
         return
     yield from csv_chunks([], LEDGER_COLUMNS)
-    query = ledger_query(
-        approved_through(session),
-        date_from=date_from,
-        date_to=date_to,
-        influencer_id=influencer_id,
-    )
-    yield from copy_csv(session, query, tally)
+    yield from copy_csv(session, which.query(session), tally)
 
 
 def payouts_query(*, batch_id: int | None = None) -> AnySelect:
@@ -275,51 +282,6 @@ def iter_payout_rows(session: Session, query: AnySelect) -> Iterator[dict[str, A
     result = session.execute(query.execution_options(yield_per=_STREAM_BATCH))
     for payout, influencer in result:
         yield payout_record(payout, influencer)
-
-
-def write_xlsx(
-    rows: Iterator[dict[str, Any]], columns: list[str], target: str | IO[bytes], sheet: str
-) -> int:
-    """Write rows as one XLSX sheet in constant memory (rows are flushed as they are written).
-
-    Money is a number with the row currency's decimals as its format; every other text cell is
-    a string (never a formula), neutralised like the CSV so a re-save as CSV stays safe.
-    """
-    import xlsxwriter
-
-    workbook = xlsxwriter.Workbook(
-        target, {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
-    )
-    worksheet = workbook.add_worksheet(sheet)
-    bold = workbook.add_format({"bold": True})
-    formats: dict[int, Any] = {}
-
-    def money_format(currency: str) -> Any:
-        places = exponent(currency)
-        if places not in formats:
-            pattern = "#,##0" + ("." + "0" * places if places else "")
-            formats[places] = workbook.add_format({"num_format": pattern})
-        return formats[places]
-
-    for index, column in enumerate(columns):
-        worksheet.write_string(0, index, column, bold)
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        for index, column in enumerate(columns):
-            value = row[column]
-            if value == "" or value is None:
-                continue
-            if column in MONEY_COLUMNS:
-                # XLSX numbers are binary doubles; decimals of any currency fit them exactly
-                # as displayed (15 significant digits).
-                number = float(Decimal(value))
-                worksheet.write_number(count, index, number, money_format(row["currency"]))
-            elif column in INTEGER_COLUMNS and isinstance(value, int):
-                worksheet.write_number(count, index, value)
-            else:
-                worksheet.write_string(count, index, neutralise(str(value)))
-    workbook.close()
-    return count
 
 
 # -- one export, any format ----------------------------------------------------------------------
@@ -344,22 +306,12 @@ class Export:
         return tally.rows
 
 
-def ledger_export(
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    influencer_id: int | None = None,
-) -> Export:
-    filters: dict[str, Any] = {
-        "date_from": date_from,
-        "date_to": date_to,
-        "influencer_id": influencer_id,
-    }
+def ledger_export(which: LedgerFilter | None = None) -> Export:
     return Export(
         name="ledger",
         columns=LEDGER_COLUMNS,
-        rows=lambda session: iter_ledger_rows(session, **filters),
-        csv=lambda session, tally: ledger_csv(session, tally=tally, **filters),
+        rows=lambda session: iter_ledger_rows(session, which),
+        csv=lambda session, tally: ledger_csv(session, which, tally=tally),
     )
 
 
@@ -374,4 +326,40 @@ def payouts_export(*, batch_id: int | None = None) -> Export:
         columns=PAYOUT_COLUMNS,
         rows=rows,
         csv=lambda session, tally: csv_chunks(rows(session), PAYOUT_COLUMNS, tally=tally),
+    )
+
+
+#: The balances export's columns, in this order. More may be appended.
+BALANCE_COLUMNS = [
+    "influencer_email",
+    "influencer_name",
+    "currency",
+    "pending",
+    "payable",
+    "held",
+    "in_payout",
+    "paid",
+    "taken_back",
+]
+
+
+def balances_export(*, on: date | None = None) -> Export:
+    """Every influencer's balances per currency (:mod:`.balances`), now or at the end of ``on``."""
+
+    def rows(session: Session) -> Iterator[dict[str, Any]]:
+        people = {
+            influencer_id: (email, name)
+            for influencer_id, email, name in session.execute(
+                select(col(Influencer.id), col(Influencer.email), col(Influencer.name))
+            )
+        }
+        for balance in balances(session, on=on):
+            email, name = people[balance.influencer_id]
+            yield {"influencer_email": email, "influencer_name": name, **balance.as_record()}
+
+    return Export(
+        name="balances",
+        columns=BALANCE_COLUMNS,
+        rows=rows,
+        csv=lambda session, tally: csv_chunks(rows(session), BALANCE_COLUMNS, tally=tally),
     )

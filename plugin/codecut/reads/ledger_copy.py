@@ -73,7 +73,7 @@ def formatted(query: AnySelect, dialect: Dialect) -> str:
     (
         entry_id, created_at, email, name, domain, slug, code, external_id, order_number,
         kind, currency, base_amount, amount, available_on, memo, reason,
-        order_total, order_currency, rate_bps, status, payout_id,
+        order_total, order_currency, rate_bps, placed_at, refunded_at, status, payout_id,
     ) = names  # fmt: skip
     cells = [
         f"{entry_id}::text",
@@ -96,6 +96,8 @@ def formatted(query: AnySelect, dialect: Dialect) -> str:
         _neutral(reason),
         _money(order_total, order_currency),
         _neutral(_rate(rate_bps)),
+        _neutral(_iso_utc(placed_at)),
+        _neutral(_iso_utc(refunded_at)),
     ]
     aliased = ", ".join(names)
     return f"SELECT {', '.join(cells)} FROM ({inner}) AS ledger ({aliased})"

@@ -5,7 +5,7 @@ can reach another influencer's rows, whatever a URL says. The queries are index 
 on ``(influencer_id, ...)``, so an influencer with 50,000 orders is answered in milliseconds:
 
 * headline figures are :mod:`codecut.reads.balances`, the one definition every reader shares;
-* the weekly chart reads the last 26 weeks from the covering ``(influencer_id, created_at,
+* the weekly chart reads the last 26 weeks from the covering ``(influencer_id, occurred_at,
   currency, status, amount)`` index;
 * an orders page reads one page of the ``(influencer_id, placed_at)`` index and that page's
   entries by ``order_id``.
@@ -92,19 +92,21 @@ def week_start(day: date) -> date:
 def weekly_earnings(
     session: Session, influencer_id: int, *, today: date, weeks: int = WEEKS
 ) -> dict[str, list[Week]]:
-    """Net earnings per week (Monday to Sunday, UTC) for the last ``weeks`` weeks, per currency.
+    """Net earnings per week (Monday to Sunday, UTC) for the last ``weeks`` weeks, per currency,
+    by when each fact happened: the order's placing for a commission, the refund's own date for
+    a reversal (not when Codecut recorded them).
 
     Grouped by day in the database (at most ``7 x weeks`` rows per currency) and folded into weeks
     here, which keeps the SQL the same on SQLite and PostgreSQL. Weeks without earnings are zero.
     """
     first = week_start(today) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first, time.min, tzinfo=UTC)
-    day = _utc_day(session, col(LedgerEntry.created_at))
+    day = _utc_day(session, col(LedgerEntry.occurred_at))
     rows = session.execute(
         select(col(LedgerEntry.currency), day, func.sum(col(LedgerEntry.amount)))
         .where(
             col(LedgerEntry.influencer_id) == influencer_id,
-            col(LedgerEntry.created_at) >= since,
+            col(LedgerEntry.occurred_at) >= since,
             col(LedgerEntry.status) != EntryStatus.VOID,
         )
         .group_by(col(LedgerEntry.currency), day)

@@ -140,4 +140,15 @@ def export_ledger(fmt: str) -> Response:
     fmt = _format(fmt)
     date_from, date_to = _day("from"), _day("to")
     check_period(date_from, date_to)
-    return _download(exports.ledger_export(date_from=date_from, date_to=date_to), fmt)
+    by = request.args.get("by", "recorded")
+    if by not in exports.PERIOD_BASES:
+        raise InvalidInput(f"by={by!r} must be one of {', '.join(exports.PERIOD_BASES)}")
+    which = exports.LedgerFilter(date_from=date_from, date_to=date_to, by=by)
+    return _download(exports.ledger_export(which), fmt)
+
+
+@api.get("/api/exports/balances.<fmt>")
+@require_scope("finance")
+def export_balances(fmt: str) -> Response:
+    fmt = _format(fmt)
+    return _download(exports.balances_export(on=_day("as_of")), fmt)

@@ -36,7 +36,7 @@ from ..db import transaction
 from ..errors import RateLimited
 from ..models import Influencer, id_of, utcnow
 from ..reads import portal as portal_queries
-from ..reads.exports import Tally, ledger_export
+from ..reads.exports import LedgerFilter, Tally, ledger_export
 from ..state import get_state
 from . import charts
 from .pages import day, message_page, money, money_short, register_page_errors, viewer_locale
@@ -356,7 +356,7 @@ def orders(influencer: Influencer) -> Any:
 @login_required
 def ledger_csv(influencer: Influencer) -> Any:
     """The influencer's own ledger, with the same columns as finance's export."""
-    export = ledger_export(influencer_id=id_of(influencer))
+    export = ledger_export(LedgerFilter(influencer_id=id_of(influencer)))
     engine = get_state().engine
 
     def generate() -> Iterator[bytes]:
