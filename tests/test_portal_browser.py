@@ -147,7 +147,9 @@ def test_sign_in_check_figures_download_and_sign_out(browser, served, width, hei
         paid_total = sum(p.amount for p in s.scalars(select(Payout).where(Payout.status == "paid")))
     expected = {
         "pending": usd(sum(e.amount for e in entries if e.status == "pending")),
-        "approved": usd(sum(e.amount for e in entries if e.status == "approved")),
+        "payable": usd(
+            sum(e.amount for e in entries if e.status == "approved" and e.payout_id is None)
+        ),
         "paid": usd(paid_total),
         "reversed": usd(-sum(e.amount for e in entries if e.kind == "reversal")),
     }

@@ -109,7 +109,7 @@ def test_headline_figures_match_the_ledger(shop: Flask) -> None:
     assert page.status_code == 200
     # pending: #1001 10.00; approved: #1002 5.00, #1004 8.00-8.00, #1005 10.00-4.00, #1008 6.00-6.00
     assert figures(page.text) == {
-        "approved": "$11.00",
+        "payable": "$11.00",
         "pending": "$10.00",
         "paid": "$20.00",
         "reversed": "$18.00",
@@ -170,7 +170,7 @@ def test_weekly_chart_and_its_table_add_up(shop: Flask) -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "approved"),
+    ("header", "payable"),
     [
         ("de-DE,de;q=0.9,en;q=0.5", "11,00\xa0$"),
         ("fr-CH, fr;q=0.9", "11,00\xa0$US"),
@@ -179,9 +179,9 @@ def test_weekly_chart_and_its_table_add_up(shop: Flask) -> None:
         ("", "$11.00"),
     ],
 )
-def test_money_is_formatted_for_the_viewer(shop: Flask, header: str, approved: str) -> None:
+def test_money_is_formatted_for_the_viewer(shop: Flask, header: str, payable: str) -> None:
     page = signed_in_client(shop).get("/portal/", headers={"Accept-Language": header}).text
-    assert figures(page)["approved"] == approved
+    assert figures(page)["payable"] == payable
 
 
 def test_default_locale_setting_applies(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -189,7 +189,7 @@ def test_default_locale_setting_applies(database_url, tmp_path) -> None:  # type
     with transaction(get_state(app).engine) as s:
         order(s, seller(s), number="#1", base=10000, placed=datetime.now(UTC), status="approved")
     page = signed_in_client(app).get("/portal/").text
-    assert figures(page)["approved"] == "10,00\xa0$"
+    assert figures(page)["payable"] == "10,00\xa0$"
     get_state(app).engine.dispose()
 
 
@@ -210,11 +210,11 @@ def test_decimals_follow_the_currency(
         order(s, who, number="#1", base=base, placed=datetime.now(UTC), status="approved")
     client = signed_in_client(app)
     assert (
-        figures(client.get("/portal/", headers={"Accept-Language": "en-US"}).text)["approved"]
+        figures(client.get("/portal/", headers={"Accept-Language": "en-US"}).text)["payable"]
         == expected_en
     )
     assert (
-        figures(client.get("/portal/", headers={"Accept-Language": "de-DE"}).text)["approved"]
+        figures(client.get("/portal/", headers={"Accept-Language": "de-DE"}).text)["payable"]
         == expected_de
     )
     get_state(app).engine.dispose()
@@ -416,3 +416,103 @@ def test_a_new_influencer_sees_an_empty_but_friendly_page(database_url, tmp_path
     page = signed_in_client(app).get("/portal/").text
     assert "No earnings yet" in page and "No payouts yet" in page and "ANNA15" in page
     get_state(app).engine.dispose()
+
+
+def _figure_notes(html: str) -> dict[str, str]:
+    return {
+        name: " ".join(re.sub(r"<[^>]+>", "", text).split())
+        for name, text in re.findall(r'data-test="([\w-]+-note)">(.*?)</p>', html, re.S)
+    }
+
+
+def test_each_card_says_one_true_thing(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A payout on its way has its own card with its date, a refund after payment makes the
+    balance negative and says which order did it, an emptied pending card names no date."""
+    app = make_app(database_url, tmp_path)
+    today = utcnow().date()
+    with transaction(get_state(app).engine) as s:
+        anna = seller(s)
+        sent = payout(
+            s,
+            anna,
+            amount=5600,
+            status="pending",
+            reference=None,
+            created=at(today - timedelta(days=1)),
+        )
+        # 56.00 settled into the pending payout; nothing else approved.
+        order(
+            s,
+            anna,
+            number="#3001",
+            base=56000,
+            placed=at(today - timedelta(days=40)),
+            status="paid",
+            payout=sent,
+        )
+        # A cancelled order whose commission was still pending: pending nets to zero.
+        order(
+            s,
+            anna,
+            number="#3002",
+            base=9000,
+            placed=at(today - timedelta(days=3)),
+            refunded=9000,
+            refund_reason="cancel",
+        )
+    page = signed_in_client(app).get("/portal/", headers={"Accept-Language": "en-US"}).text
+    assert figures(page) == {
+        "payable": "$0.00",
+        "in_payout": "$56.00",
+        "pending": "$0.00",
+        "paid": "$0.00",
+        "reversed": "$9.00",
+    }
+    notes = _figure_notes(page)
+    assert notes["payable-note"] == "Nothing to pay out yet."
+    assert notes["in-payout-note"] == f"In the payout of {_day(today - timedelta(days=1))}."
+    assert notes["pending-note"] == "Nothing waiting."
+    assert "of it is being paid out now" not in page
+
+    # A refund after the payout was scheduled: taken from the next payouts, and said so.
+    with transaction(get_state(app).engine) as s:
+        who = seller(s, email="cora@example.com", name="Cora", code="CORA10")
+        other = payout(
+            s, who, amount=396500, created=at(today - timedelta(days=2)), status="pending"
+        )
+        placed = at(today - timedelta(days=50))
+        row = order(
+            s, who, number="#4001", base=3965000, placed=placed, status="paid", payout=other
+        )
+        s.add(
+            LedgerEntry(
+                influencer_id=who.id,
+                store_id=who.store.id,
+                order_id=row.id,
+                kind="reversal",
+                status="approved",
+                currency="USD",
+                amount=-2410,
+                available_on=today,
+                dedupe_key="refund:late",
+                reason="refund",
+                refunded_at=at(today),
+                occurred_at=at(today),
+            )
+        )
+    page = (
+        signed_in_client(app, email="cora@example.com")
+        .get("/portal/", headers={"Accept-Language": "en-US"})
+        .text
+    )
+    assert figures(page)["payable"] == "-$24.10"
+    assert figures(page)["in_payout"] == "$3,965.00"
+    assert _figure_notes(page)["payable-note"] == (
+        "Refunds that came after a payout are taken from your next payouts."
+    )
+    assert f"Order #4001: -$24.10, refunded {_day(today)}" in " ".join(page.split())
+    get_state(app).engine.dispose()
+
+
+def _day(value: date) -> str:
+    return f"{value:%b} {value.day}, {value.year}"

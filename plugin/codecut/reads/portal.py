@@ -25,7 +25,7 @@ from ..commissions.approval import approved_through
 from ..dates import stored_day
 from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store, id_of
 from ..payouts.minimum import PayoutMinimum
-from .balances import influencer_balances, status_of, with_settlement
+from .balances import influencer_balances, is_settled, status_of, with_settlement
 
 WEEKS = 26
 ORDERS_PER_PAGE = 25
@@ -331,4 +331,44 @@ def influencer_codes(session: Session, influencer_id: int) -> list[CodeLine]:
             shared_with_other_stores=counts.get(code.code, 1) > 1,
         )
         for code, store in rows
+    ]
+
+
+# -- why a balance is negative -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clawback:
+    """A refund that came after the commission was approved or paid: it is taken from the
+    influencer's next payouts."""
+
+    order_number: str
+    currency: str
+    amount: int  # negative
+    refunded_at: datetime | None
+
+
+def clawbacks(session: Session, influencer_id: int, *, limit: int = 10) -> list[Clawback]:
+    """The influencer's clawbacks not yet taken from a payout, newest first."""
+    rows = session.execute(
+        select(
+            col(Order.order_number),
+            col(Order.external_id),
+            col(LedgerEntry.currency),
+            col(LedgerEntry.amount),
+            col(LedgerEntry.refunded_at),
+        )
+        .join(Order, col(Order.id) == col(LedgerEntry.order_id))
+        .where(
+            col(LedgerEntry.influencer_id) == influencer_id,
+            col(LedgerEntry.kind) == EntryKind.REVERSAL,
+            col(LedgerEntry.status) == EntryStatus.APPROVED,
+            ~is_settled(),
+        )
+        .order_by(col(LedgerEntry.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        Clawback(number or external, currency, amount, refunded_at)
+        for number, external, currency, amount, refunded_at in rows
     ]

@@ -36,6 +36,7 @@ from ..db import transaction
 from ..errors import RateLimited
 from ..models import Influencer, id_of, utcnow
 from ..reads import portal as portal_queries
+from ..reads.balances import UNPAID_PAYOUTS
 from ..reads.exports import LedgerFilter, Tally, ledger_export
 from ..state import get_state
 from . import charts
@@ -303,6 +304,7 @@ def dashboard(influencer: Influencer) -> Any:
         )
         payouts = portal_queries.payout_history(db, influencer_id)
         code_lines = portal_queries.influencer_codes(db, influencer_id)
+        clawbacks = portal_queries.clawbacks(db, influencer_id)
     codes = [
         (
             line,
@@ -334,6 +336,8 @@ def dashboard(influencer: Influencer) -> Any:
         "portal/dashboard.html",
         influencer=influencer,
         headlines=headlines,
+        on_the_way=[p for p in payouts if p.status in UNPAID_PAYOUTS],
+        clawbacks=clawbacks,
         charts=charts_by_currency,
         orders=orders,
         payouts=payouts,
