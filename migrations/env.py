@@ -35,6 +35,13 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
+def _sqlite_pragma(connection: Connection, statement: str) -> list[tuple[object, ...]]:
+    """A PRAGMA on the driver's connection, outside any transaction (inside one,
+    ``foreign_keys`` is silently ignored)."""
+    cursor = connection.connection.driver_connection.execute(statement)  # type: ignore[union-attr]
+    return list(cursor.fetchall())
+
+
 def run_migrations_online() -> None:
     engine = config.attributes.get("engine")
     owned = engine is None
@@ -42,8 +49,18 @@ def run_migrations_online() -> None:
         engine = create_db_engine(config.get_main_option("sqlalchemy.url"))
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch mode rebuilds a table (copy, drop, rename); with foreign keys enforced,
+                # dropping a table others reference fails. They are checked afterwards instead.
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
             _run(connection)
             connection.commit()
+            if sqlite:
+                broken = _sqlite_pragma(connection, "PRAGMA foreign_key_check")
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+                if broken:
+                    raise RuntimeError(f"rows whose foreign keys point nowhere: {broken}")
     finally:
         if owned:
             engine.dispose()

@@ -32,7 +32,9 @@ def test_generated_code_skips_taken_ones() -> None:
 
 def test_prefix_from_name() -> None:
     assert codes.name_prefix("Anna Müller") == "ANNAMULL"
-    assert codes.name_prefix("李雷") == "CODE"
+    assert codes.name_prefix("李雷") == "LILEI"  # transliterated
+    assert codes.name_prefix("Søren Lindqvist") == "SORENLIN"
+    assert codes.name_prefix("!!!") == "CODE"
 
 
 @pytest.mark.parametrize("bad", ["", "A", "has space", "ÄÖ!", "X" * 40])

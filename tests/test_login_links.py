@@ -7,7 +7,7 @@ from itsdangerous import URLSafeTimedSerializer
 from portal_factory import seller
 from sqlalchemy import update
 
-from codecut.access import login_links
+from codecut.access import login_links, sessions
 from codecut.db import transaction
 from codecut.errors import InvalidInput, NotFound
 from codecut.models import Influencer
@@ -36,8 +36,9 @@ def redeem(engine, token: str, *, secret: str = SECRET, max_age: int = MAX_AGE):
 
 def test_a_link_signs_in_once(engine, anna) -> None:  # type: ignore[no-untyped-def]
     token = issue(engine)
-    signed = redeem(engine, token)
-    assert signed.influencer_id == anna.id
+    started = redeem(engine, token)
+    with transaction(engine) as session:
+        assert login_links.session_influencer(session, started).id == anna.id
     with pytest.raises(login_links.LinkUsed):
         redeem(engine, token)
 
@@ -54,7 +55,9 @@ def test_expired_link_is_refused(engine, anna, monkeypatch) -> None:  # type: ig
     with pytest.raises(login_links.LinkExpired) as refused:
         redeem(engine, token, max_age=-1)
     assert status_of(refused.value)[0] == 410
-    assert redeem(engine, token).influencer_id == anna.id  # refusing did not use it up
+    started = redeem(engine, token)  # refusing did not use it up
+    with transaction(engine) as session:
+        assert login_links.session_influencer(session, started).id == anna.id
 
 
 @pytest.mark.parametrize(
@@ -113,27 +116,37 @@ def test_unknown_email_gets_no_link(engine, anna) -> None:  # type: ignore[no-un
         assert login_links.active_influencer(session, " ANNA@example.com ").id == anna.id
 
 
-def test_sessions_survive_a_second_sign_in_but_not_log_out_everywhere(engine, anna) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_survive_a_second_sign_in_sign_out_ends_one_everywhere_all(engine, anna) -> None:  # type: ignore[no-untyped-def]
     laptop = redeem(engine, issue(engine))
     phone = redeem(engine, issue(engine))
-    assert phone.session_nonce == laptop.session_nonce
+    tablet = redeem(engine, issue(engine))
+    assert len({laptop, phone, tablet}) == 3
     with transaction(engine) as session:
-        assert login_links.session_influencer(session, anna.id, laptop.session_nonce).id == anna.id
+        assert login_links.session_influencer(session, laptop).id == anna.id
+        assert login_links.session_influencer(session, phone).id == anna.id
+        sessions.end(session, tablet)  # plain sign-out on the tablet
+    with transaction(engine) as session:
+        assert login_links.session_influencer(session, tablet) is None
+        assert login_links.session_influencer(session, phone).id == anna.id
     unused = issue(engine)
     with transaction(engine) as session:
         login_links.log_out_everywhere(session, anna.id)
     with transaction(engine) as session:
-        assert login_links.session_influencer(session, anna.id, laptop.session_nonce) is None
+        assert login_links.session_influencer(session, laptop) is None
+        assert login_links.session_influencer(session, phone) is None
     with pytest.raises(login_links.LinkUsed):
         redeem(engine, unused)
 
 
 def test_session_check_rejects_wrong_shapes(engine, anna) -> None:  # type: ignore[no-untyped-def]
-    signed = redeem(engine, issue(engine))
+    started = redeem(engine, issue(engine))
     with transaction(engine) as session:
-        assert login_links.session_influencer(session, str(anna.id), signed.session_nonce) is None
-        assert login_links.session_influencer(session, anna.id, "") is None
-        assert login_links.session_influencer(session, anna.id + 1, signed.session_nonce) is None
+        assert login_links.session_influencer(session, started.upper()) is None
+        assert login_links.session_influencer(session, "") is None
+        assert login_links.session_influencer(session, anna.id) is None
+        assert login_links.session_influencer(session, None) is None
+        assert login_links.session_influencer(session, "x" * 10_000) is None
+        assert sessions.find(session, sessions.STAFF, started) is None  # a portal session only
 
 
 def test_a_stale_read_of_the_nonce_cannot_swap_it(engine, anna) -> None:  # type: ignore[no-untyped-def]

@@ -311,3 +311,20 @@ def test_cli_refuses_unknown_and_inactive_emails(app, cli) -> None:  # type: ign
         assert words in result.stderr and len(result.stderr.strip().splitlines()) == 1
     with transaction(get_state(app).engine) as session:
         assert session.get(Influencer, 1).login_nonce == ""  # nothing written
+
+
+def test_sign_out_ends_the_session_on_the_server(portal) -> None:  # type: ignore[no-untyped-def]
+    """A cookie copied before "Sign out" no longer opens the dashboard; other devices stay in."""
+    from portal_factory import signed_in_client
+
+    laptop, phone = signed_in_client(portal), signed_in_client(portal)
+    cookie = laptop.get_cookie("session")
+    assert cookie is not None
+    copied = portal.test_client()
+    copied.set_cookie("session", cookie.value)
+    assert copied.get("/portal/").status_code == 200
+    page = laptop.get("/portal/")
+    assert laptop.post("/portal/logout", data={"csrf_token": csrf_of(page.text)}).status_code == 303
+    response = copied.get("/portal/")
+    assert response.status_code == 302 and "expired=1" in response.headers["Location"]
+    assert phone.get("/portal/").status_code == 200

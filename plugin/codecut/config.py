@@ -28,13 +28,17 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_PUBLIC_URL": ("http://127.0.0.1:5000", str),
     # Where the blueprints are mounted inside a host app ("" for the standalone service).
     "CODECUT_URL_PREFIX": ("", str),
-    # Largest webhook body accepted; storefront orders are far smaller.
+    # Largest webhook body accepted (storefronts and Stripe); real orders are far smaller.
     "CODECUT_MAX_WEBHOOK_BYTES": (1024 * 1024, int),
+    # Largest body any other route accepts (forms, API requests, uploads).
+    "CODECUT_MAX_REQUEST_BYTES": (1024 * 1024, int),
     # Stripe Connect.
     "CODECUT_STRIPE_API_KEY": (None, str),
     "CODECUT_STRIPE_API_BASE": (None, str),
     "CODECUT_STRIPE_MAX_NETWORK_RETRIES": (2, int),
     "CODECUT_STRIPE_WEBHOOK_SECRET": (None, str),
+    # The Connect endpoint's own signing secret (account.updated arrives there).
+    "CODECUT_STRIPE_CONNECT_WEBHOOK_SECRET": (None, str),
     # Outgoing mail for magic links; without a server the link is written to the log.
     "CODECUT_MAIL_SERVER": (None, str),
     "CODECUT_MAIL_PORT": (25, int),
@@ -104,10 +108,12 @@ class Settings:
     public_url: str
     url_prefix: str
     max_webhook_bytes: int
+    max_request_bytes: int
     stripe_api_key: str | None
     stripe_api_base: str | None
     stripe_max_network_retries: int
     stripe_webhook_secret: str | None
+    stripe_connect_webhook_secret: str | None
     mail_server: str | None
     mail_port: int
     mail_username: str | None
@@ -125,6 +131,9 @@ class Settings:
             values["database_url"] = f"sqlite:///{os.path.join(instance_path, 'codecut.sqlite3')}"
         if values["hold_days"] < 0:
             raise ConfigError("CODECUT_HOLD_DAYS cannot be negative")
+        for name in ("max_webhook_bytes", "max_request_bytes"):
+            if values[name] < 1:
+                raise ConfigError(f"CODECUT_{name.upper()} must be a positive number of bytes")
         try:
             values["payout_minimum"] = PayoutMinimum.parse(values["payout_minimum"])
         except ValueError as error:

@@ -6,14 +6,13 @@ is used (links issued together die together, which is what "works once" means to
 mails in the inbox) and when the influencer logs out everywhere. Using a link swaps the nonce with a
 conditional UPDATE, so two workers racing on the same link cannot both win.
 
-Portal sessions are bound to a second value, ``session_nonce``, which only "log out everywhere"
-changes: signing in on a phone does not sign out the laptop.
+Using a link starts a server-side session (:mod:`codecut.access.sessions`): signing in on a phone
+does not sign out the laptop, and signing out ends exactly that session.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
@@ -24,6 +23,7 @@ from ..db import rowcount
 from ..errors import CodecutError, InvalidInput, NotFound
 from ..models import Influencer, InfluencerStatus, id_of
 from ..programme.influencers import get_influencer_or_none, normalize_email
+from . import sessions
 
 _SALT = "codecut.portal.login"
 
@@ -38,14 +38,6 @@ class LinkExpired(LinkError):
 
 class LinkUsed(LinkError):
     """Used already, or replaced: a newer link was used, or the influencer logged out everywhere."""
-
-
-@dataclass(frozen=True)
-class SignIn:
-    """Who signed in, and the session nonce their session cookie must carry."""
-
-    influencer_id: int
-    session_nonce: str
 
 
 def signing_key(settings: Settings, app_secret_key: str | bytes | None) -> str | bytes:
@@ -122,52 +114,42 @@ def check_token(session: Session, token: str, secret_key: str | bytes, max_age: 
     return influencer
 
 
-def redeem_token(session: Session, token: str, secret_key: str | bytes, max_age: int) -> SignIn:
-    """Use a token: it signs in once. The nonce swap is one conditional UPDATE, so it is atomic."""
+def redeem_token(session: Session, token: str, secret_key: str | bytes, max_age: int) -> str:
+    """Use a token: it signs in once, and starts a session whose cookie token is returned. The
+    nonce swap is one conditional UPDATE, so two workers racing on one link cannot both win."""
     influencer = check_token(session, token, secret_key, max_age)
-    session_nonce = influencer.session_nonce or _new_nonce()
     swapped = session.execute(
         update(Influencer)
         .where(
             col(Influencer.id) == influencer.id,
             col(Influencer.login_nonce) == influencer.login_nonce,
         )
-        .values(login_nonce=_new_nonce(), session_nonce=session_nonce)
+        .values(login_nonce=_new_nonce())
         .execution_options(synchronize_session=False)
     )
     if rowcount(swapped) != 1:  # another request used it between our read and our write
         raise LinkUsed("this sign-in link has been used already")
     session.expire(influencer)
-    return SignIn(influencer_id=id_of(influencer), session_nonce=session_nonce)
+    return sessions.start(session, sessions.INFLUENCER, id_of(influencer))
 
 
-def session_influencer(
-    session: Session, influencer_id: object, session_nonce: object
-) -> Influencer | None:
-    """The influencer a session cookie names, if it is still valid (same nonce, still active)."""
-    if (
-        not isinstance(influencer_id, int)
-        or not isinstance(session_nonce, str)
-        or not session_nonce
-    ):
+def session_influencer(session: Session, cookie_token: object) -> Influencer | None:
+    """The influencer a session cookie names, if that session is live and they are active."""
+    influencer_id = sessions.find(session, sessions.INFLUENCER, cookie_token)
+    if influencer_id is None:
         return None
     influencer = session.get(Influencer, influencer_id)
-    if (
-        influencer is None
-        or influencer.status != InfluencerStatus.ACTIVE
-        or not influencer.session_nonce
-    ):
-        return None
-    if not secrets.compare_digest(influencer.session_nonce, session_nonce):
+    if influencer is None or influencer.status != InfluencerStatus.ACTIVE:
         return None
     return influencer
 
 
 def log_out_everywhere(session: Session, influencer_id: int) -> None:
     """End every session and kill every unused link of this influencer."""
+    sessions.end_all(session, sessions.INFLUENCER, influencer_id)
     session.execute(
         update(Influencer)
         .where(col(Influencer.id) == influencer_id)
-        .values(login_nonce=_new_nonce(), session_nonce=_new_nonce())
+        .values(login_nonce=_new_nonce())
         .execution_options(synchronize_session=False)
     )

@@ -53,6 +53,8 @@ REFUND_MONEY = "refund_amount"  # base_amount = refunded money (no goods detail)
 CANCELLATION = "cancellation"
 
 PROCESSED, IGNORED, WAITING = EventStatus.PROCESSED, EventStatus.IGNORED, EventStatus.WAITING
+#: Why a code-less order is ignored; its refunds and cancellations are ignored with it.
+NOT_OURS = "the order uses no code of ours"
 
 
 @dataclass
@@ -118,7 +120,7 @@ class Posting:
             attribution = attribute(self.connection, self.store_id, event.codes)
             if attribution is None:
                 self.unattributed.append(event.order_id)
-                return Result(IGNORED, "the order uses no code of ours")
+                return Result(IGNORED, NOT_OURS)
             state = self._create_order(event, attribution)
             applied, results = True, [Result(PROCESSED, "order recorded")]
         else:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
-from ..commissions.posting import Posting, Result, combine
+from ..commissions.posting import NOT_OURS, Posting, Result, combine
 from ..db import is_transient, transaction
 from ..errors import Unauthorized
 from ..models import EventStatus, Store, WebhookEvent, table_of, utcnow
@@ -96,9 +96,20 @@ _IGNORE_WAITING = (
     .where(*_WAITING)
     .values(
         status=EventStatus.IGNORED.value,
-        reason="the order uses no code of ours",
+        reason=NOT_OURS,
         processed_at=bindparam("at"),
     )
+)
+#: A delivery of this order was ignored for carrying no code of ours.
+_NOT_OURS = (
+    select(_EVENTS.c.id)
+    .where(
+        _EVENTS.c.store_id == bindparam("for_store"),
+        _EVENTS.c.order_external_id == bindparam("for_order"),
+        _EVENTS.c.status == EventStatus.IGNORED.value,
+        _EVENTS.c.reason == NOT_OURS,
+    )
+    .limit(1)
 )
 _SET_STATUS = (
     update(_EVENTS)
@@ -117,8 +128,10 @@ def receive(
 ) -> Receipt:
     """Verify, store and process one delivery in one transaction.
 
-    Raises :class:`~codecut.errors.Unauthorized` (nothing written) for an unknown store or a bad
-    signature, and lets transient database errors through (the transaction rolled back).
+    The store and its secrets are read first, in a read-only transaction, and the signature
+    checked before anything of the body is parsed. Raises :class:`~codecut.errors.Unauthorized`
+    (nothing written) for an unknown store or a bad signature, and lets transient database errors
+    through (the transaction rolled back).
     """
     delivery = adapter.delivery(headers)
     fields: dict[str, Any] = {
@@ -131,12 +144,13 @@ def receive(
         "body": body,
         "received_at": utcnow(),
     }
-    payload = _decode(body)  # before any lock: parsing is the slowest step that needs none
+    with transaction(engine, readonly=True) as session:
+        store = _signed_store(session.connection(), adapter, body, headers)
+    fields["store_id"] = store.id
+    payload = _decode(body)  # verified; parsed before the write lock, the slowest step needing none
     try:
         with writer_queue(engine), transaction(engine) as session:
             connection = session.connection()
-            store = _signed_store(connection, adapter, body, headers)
-            fields["store_id"] = store.id
             row = Row(fields["topic"], body)
             process(connection, store, adapter, row, hold_days=hold_days, payload=payload)
             row.id = connection.execute(
@@ -151,10 +165,8 @@ def receive(
                 },
             ).scalar_one()
             return Receipt(row.status, row.reason, row.id)
-    except Unauthorized:
-        raise
     except Exception as error:
-        if is_transient(error) or "store_id" not in fields:
+        if is_transient(error):
             raise
         return _store_failed(engine, fields, error)
 
@@ -185,9 +197,10 @@ _NOT_DECODED = object()
 
 
 def _decode(body: bytes) -> Any:
+    """The JSON of a verified body, or a marker: not UTF-8, not JSON, or nested too deep."""
     try:
         return json.loads(body)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return _NOT_DECODED
 
 
@@ -222,7 +235,19 @@ def process(
     result = combine([posting.apply(event) for event in events])
     _drain(connection, store, adapter, posting, exclude=row.id)
     posting.settle()
+    if result.status == EventStatus.WAITING and _order_not_ours(connection, store, row):
+        # The order came first and carried none of our codes: nothing will ever arrive to wait for.
+        result = Result(EventStatus.IGNORED, NOT_OURS)
     _set(row, result)
+
+
+def _order_not_ours(connection: Connection, store: Any, row: Row) -> bool:
+    if row.order_external_id is None:
+        return False
+    found = connection.execute(
+        _NOT_OURS, {"for_store": store.id, "for_order": row.order_external_id}
+    ).first()
+    return found is not None
 
 
 def _drain(

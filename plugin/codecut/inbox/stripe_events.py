@@ -21,13 +21,19 @@ def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> Ledger
     ``amount_reversed`` is cumulative, so what is booked is the part not booked before: a second
     event for the same reversal, or a later partial one, books exactly the difference.
     """
-    transfer_id = str(transfer.get("id") or "")
-    payout = session.scalars(select(Payout).where(col(Payout.reference) == transfer_id)).first()
-    if payout is None:
+    transfer_id = transfer.get("id")
+    reversed_amount = transfer.get("amount_reversed")
+    if not isinstance(transfer_id, str) or not transfer_id or len(transfer_id) > 255:
         return None
-    reversed_total = stripe_client.from_stripe_amount(
-        int(transfer.get("amount_reversed") or 0), payout.currency
-    )
+    if isinstance(reversed_amount, bool) or not isinstance(reversed_amount, int):
+        return None
+    payout = session.scalars(select(Payout).where(col(Payout.reference) == transfer_id)).first()
+    if payout is None or not 0 <= reversed_amount <= 10**15:
+        return None
+    try:
+        reversed_total = stripe_client.from_stripe_amount(reversed_amount, payout.currency)
+    except InvalidInput:
+        return None
     marker = f"transfer {transfer_id} of payout {payout.id} reversed at Stripe"
     booked = session.scalar(
         select(func.coalesce(func.sum(col(LedgerEntry.amount)), 0)).where(
@@ -55,17 +61,26 @@ def handle_stripe_event(session: Session, event: dict[str, Any], body: str) -> s
 
     Returns ``duplicate``, ``booked`` or ``ignored``.
     """
-    event_id = str(event.get("id") or "")
-    if not event_id:
-        raise InvalidInput("the Stripe event has no id")
-    kind = str(event.get("type") or "")
+    event_id = event.get("id")
+    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 255:
+        raise InvalidInput("the Stripe event has no usable id")
+    kind = event.get("type")
+    kind = kind[:100] if isinstance(kind, str) else ""
+    if "\x00" in body:
+        raise InvalidInput("the Stripe event holds a NUL character")
     try:
         with session.begin_nested():
-            session.add(StripeEvent(event_id=event_id, type=kind[:100], body=body))
+            session.add(StripeEvent(event_id=event_id, type=kind, body=body))
     except IntegrityError:
         return "duplicate"
-    if kind == "transfer.reversed":
-        transfer = (event.get("data") or {}).get("object") or {}
-        if book_transfer_reversal(session, transfer) is not None:
-            return "booked"
+    obj = _data_object(event) if kind == "transfer.reversed" else None
+    if obj is not None and book_transfer_reversal(session, obj) is not None:
+        return "booked"
     return "ignored"
+
+
+def _data_object(event: dict[str, Any]) -> dict[str, Any] | None:
+    """``event.data.object`` when it has the shape Stripe documents, else None (ignored)."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    return obj if isinstance(obj, dict) else None

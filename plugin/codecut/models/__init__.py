@@ -1,6 +1,6 @@
 """Codecut's tables. Importing this package registers all of them on ``SQLModel.metadata``."""
 
-from .access import ApiKey, AuditEvent, LoginAttempt
+from .access import ApiKey, AuditEvent, LoginAttempt, WebSession
 from .base import TABLE_PREFIX, id_of, table_of, utcnow
 from .catalog import Campaign, Code, Influencer, InfluencerStatus, Platform, Store
 from .inbox import EventStatus, WebhookEvent
@@ -39,6 +39,7 @@ __all__ = [
     "Settlement",
     "Store",
     "StripeEvent",
+    "WebSession",
     "WebhookEvent",
     "id_of",
     "table_of",

@@ -49,3 +49,19 @@ class LoginAttempt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=300)  # "email:<addr>" or "ip:<address>"
     at: datetime = Field(default_factory=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    """One signed-in browser: its cookie carries a random token whose SHA-256 is kept here, so
+    signing out ends this session on the server (a copied cookie stops working), and signing out
+    everywhere ends them all. ``subject`` says whose: an influencer (the portal) or staff."""
+
+    __tablename__ = "codecut_web_session"
+    __table_args__ = (Index(None, "subject", "subject_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    subject: str = Field(max_length=20)  # influencer | staff
+    subject_id: int
+    created_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = Field(default=None)

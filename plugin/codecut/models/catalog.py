@@ -82,9 +82,6 @@ class Influencer(SQLModel, table=True):
     status: str = Field(default=InfluencerStatus.ACTIVE, max_length=20)
     # Magic links are bound to this value; changing it invalidates every link issued before.
     login_nonce: str = Field(default="", max_length=64)
-    # Portal sessions are bound to this one, so signing in on a phone (which uses up a link and
-    # changes login_nonce) does not sign out the laptop; "log out everywhere" changes both.
-    session_nonce: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -11,6 +11,7 @@ How a run stays correct when it is killed at any point:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,17 +21,20 @@ from sqlalchemy import Engine, or_, select
 from sqlmodel import Session, col
 
 from ..commissions.approval import approve
-from ..db import transaction
-from ..errors import InvalidInput, NotFound
-from ..models import Payout, PayoutBatch, PayoutStatus
+from ..db import is_transient, transaction
+from ..errors import InvalidInput, NotFound, ServiceUnavailable
+from ..models import Payout, PayoutBatch, PayoutMethod, PayoutStatus
 from ..reads.records import payout_records
 from .lock import Lease, acquire, heartbeat, release, renew
 from .methods import check_method
 from .minimum import PayoutMinimum
-from .sending import send_payout, stripe_payouts_to_send
+from .planning import plan
+from .sending import mark_failed, send_payout, stripe_payouts_to_send
 from .settlement import settle
 
 Progress = Callable[[int], None]
+
+log = logging.getLogger("codecut")
 
 
 @dataclass
@@ -71,11 +75,12 @@ def run(
     ``progress(total)`` returns a callback advanced once per payout sent.
     """
     check_method(method)
+    client = _stripe_client_if_needed(engine, as_of, method, minimum, client_factory)
     reports = []
     while True:
         lease = acquire(engine, as_of=as_of, method=method, actor=actor)
         try:
-            report = _run_batch(engine, lease, minimum, client_factory, progress)
+            report = _run_batch(engine, lease, minimum, client, progress)
         except BaseException:
             release(engine, lease, completed=False)
             raise
@@ -83,6 +88,43 @@ def run(
         reports.append(report)
         if not lease.taken_over:
             return reports
+
+
+def _stripe_client_if_needed(
+    engine: Engine,
+    as_of: date,
+    method: str | None,
+    minimum: PayoutMinimum,
+    client_factory: Callable[[], Any] | None,
+) -> Any:
+    """The Stripe client, built before anything is written whenever the run could have a Stripe
+    payout to send: without a usable key the run refuses at once and writes nothing."""
+    if method == PayoutMethod.MANUAL:
+        return None
+    with transaction(engine, readonly=True) as session:
+        planned = plan(session, as_of=as_of, minimum=minimum, method=method).payouts
+    needed = any(p.method == PayoutMethod.STRIPE for p in planned) or stripe_payouts_to_send(engine)
+    if not needed:
+        return None
+    client = client_factory() if client_factory else None
+    if client is None:
+        raise InvalidInput("Stripe payouts are due but no Stripe client is configured")
+    return client
+
+
+def _send_one(engine: Engine, client: Any, payout_id: int) -> None:
+    """Send one payout; a fault of this payout's own is recorded on it (failed with the reason,
+    or left processing when it may have been sent) and the run goes on to the next. Only Stripe
+    refusing the platform (a bad key) stops it."""
+    try:
+        send_payout(engine, client, payout_id)
+    except ServiceUnavailable:
+        raise
+    except Exception as error:
+        if is_transient(error):
+            raise
+        log.exception("payout %s could not be sent; marked failed, the run goes on", payout_id)
+        mark_failed(engine, payout_id, "internal_error", f"{type(error).__name__}: {error}")
 
 
 def _batch(session: Session, lease: Lease) -> PayoutBatch:
@@ -96,7 +138,7 @@ def _run_batch(
     engine: Engine,
     lease: Lease,
     minimum: PayoutMinimum,
-    client_factory: Callable[[], Any] | None,
+    client: Any,
     progress: Callable[[int], Progress] | None,
 ) -> BatchReport:
     with transaction(engine) as session:
@@ -109,13 +151,12 @@ def _run_batch(
         report.payouts = settle(session, _batch(session, lease), minimum)
     to_send = stripe_payouts_to_send(engine)
     if to_send:
-        client = client_factory() if client_factory else None
         if client is None:
             raise InvalidInput("Stripe payouts are due but no Stripe client is configured")
         tick = progress(len(to_send)) if progress else None
         for payout_id in to_send:
             heartbeat(engine, lease)
-            send_payout(engine, client, payout_id)
+            _send_one(engine, client, payout_id)
             if tick:
                 tick(1)
     with transaction(engine, readonly=True) as session:

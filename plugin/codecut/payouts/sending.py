@@ -93,6 +93,18 @@ def _finish_paid(engine: Engine, payout_id: int, transfer_id: str) -> None:
         )
 
 
+def mark_failed(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:
+    """A payout that could not even be sent: failed, its entries waiting for a retry or a
+    cancel. One already sent (``processing``) is left as it is: only a lookup at Stripe may
+    settle it, or money could leave twice."""
+    with transaction(engine) as session:
+        session.execute(
+            update(Payout)
+            .where(col(Payout.id) == payout_id, col(Payout.status) == PayoutStatus.PENDING)
+            .values(status=PayoutStatus.FAILED, failure_code=code, failure_message=message)
+        )
+
+
 def _finish_failed(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:
     with transaction(engine) as session:
         session.execute(

@@ -11,6 +11,7 @@ import secrets
 import unicodedata
 from collections.abc import Iterable
 
+from anyascii import anyascii
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -28,13 +29,20 @@ PREFIX_MAX = 8
 _VANITY = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 
 
+_UPPER_ASCII = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def normalize(code: str) -> str:
-    """The form codes are stored and matched in: Unicode-compatible, trimmed, uppercase.
+    """The form codes are stored and matched in: NFKC, trimmed, the letters a-z upper-cased.
 
     Storefronts echo codes as the customer typed them (``" anna15"``); this is the one place that
-    decides two spellings are the same code.
+    decides two spellings are the same code. NFKC turns compatibility forms into their plain
+    letters (full-width ANNA15 is ANNA15); only a-z are upper-cased, so no other script's letter
+    becomes a Latin one (Turkish dotless i, U+0131, would upper-case to I). Issued codes are
+    ASCII, so anything still non-ASCII here (a dotless i, a Cyrillic A, a zero-width space)
+    matches no code.
     """
-    return unicodedata.normalize("NFKC", code).strip().upper()
+    return unicodedata.normalize("NFKC", code).strip().translate(_UPPER_ASCII)
 
 
 def validate_vanity(code: str) -> str:
@@ -49,8 +57,9 @@ def validate_vanity(code: str) -> str:
 
 
 def name_prefix(name: str) -> str:
-    """Up to eight ASCII letters of a person's name: ``"Anna Müller"`` -> ``"ANNAMULL"``."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    """Up to eight ASCII letters of a person's name, transliterated first:
+    ``"Anna Müller"`` -> ``"ANNAMULL"``, ``"Søren Lindqvist"`` -> ``"SORENLIN"``."""
+    ascii_name = anyascii(name)
     letters = re.sub(r"[^A-Za-z]", "", ascii_name).upper()
     return letters[:PREFIX_MAX] or "CODE"
 

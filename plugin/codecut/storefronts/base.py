@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,6 +21,15 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from ..money import MoneyError, to_minor
+from .limits import (
+    EARLIEST,
+    LATEST,
+    MAX_AMOUNT,
+    MAX_CODE_LENGTH,
+    MAX_CODES,
+    MAX_ID_LENGTH,
+    MAX_LINES,
+)
 
 
 class Rejected(Exception):
@@ -215,34 +224,63 @@ def signature_matches(
     return matched
 
 
-def text_id(value: object, path: str) -> str:
+def clean_text(value: str, path: str, max_length: int) -> str:
+    """Text a database stores as it came: trimmed, at most ``max_length`` characters, no NUL and
+    no lone surrogate (neither can be stored as UTF-8)."""
+    text = value.strip()
+    if len(text) > max_length:
+        raise Rejected(f"malformed: {path} (longer than {max_length} characters)")
+    if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
+        raise Rejected(f"malformed: {path} (holds characters that are not text)")
+    return text
+
+
+def text_id(value: object, path: str, max_length: int = MAX_ID_LENGTH) -> str:
     """A storefront id as exact text: JSON integers above 2^53 must never pass through a float."""
     if value is None:
         raise Rejected(f"missing: {path}")
     if isinstance(value, bool):
         raise Rejected(f"malformed: {path}")
     if isinstance(value, int):
-        return str(value)
+        return clean_text(str(value), path, max_length)
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        return clean_text(value, path, max_length)
     raise Rejected(f"malformed: {path} (expected an integer or a string id)")
 
 
-def required_list(obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
-    """``obj[key]``, which must be present and a JSON list; the reason names ``path``."""
+def optional_text(value: object, path: str, max_length: int) -> str | None:
+    """A short text field, ``None`` when absent or blank; anything but text or a number refused."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        value = str(value)
+    if not isinstance(value, str):
+        raise Rejected(f"malformed: {path} (expected text)")
+    return clean_text(value, path, max_length) or None
+
+
+def required_list(
+    obj: Mapping[str, Any], key: str, path: str, max_items: int = MAX_LINES
+) -> list[Any]:
+    """``obj[key]``, which must be present and a JSON list of at most ``max_items``."""
     value = obj.get(key)
     if value is None:
         raise Rejected(f"missing: {path}")
-    if not isinstance(value, list):
-        raise Rejected(f"malformed: {path} (expected a list)")
-    return value
+    return _bounded(value, path, max_items)
 
 
-def optional_list(obj: Mapping[str, Any], key: str, path: str) -> list[Any]:
+def optional_list(
+    obj: Mapping[str, Any], key: str, path: str, max_items: int = MAX_LINES
+) -> list[Any]:
     """``obj[key]`` as a list, empty when absent or empty; anything else but a list is refused."""
-    value = obj.get(key) or []
+    return _bounded(obj.get(key) or [], path, max_items)
+
+
+def _bounded(value: object, path: str, max_items: int) -> list[Any]:
     if not isinstance(value, list):
         raise Rejected(f"malformed: {path} (expected a list)")
+    if len(value) > max_items:
+        raise Rejected(f"malformed: {path} (more than {max_items} items)")
     return value
 
 
@@ -259,14 +297,9 @@ def require_currency(value: object, currency: str) -> None:
         )
 
 
-#: No real order line comes near this (10^15 minor units); beyond it sums could overflow BIGINT.
-MAX_AMOUNT = 10**15
-#: Likewise for quantities.
-MAX_QUANTITY = 10**6
-
-
-def amount(value: object, currency: str, path: str) -> int:
-    """Minor units of a JSON amount, string or number (numbers go through ``str`` to stay exact)."""
+def amount(value: object, currency: str, path: str, *, negative: bool = False) -> int:
+    """Minor units of a JSON amount, string or number (numbers go through ``str`` to stay exact);
+    at most :data:`~.limits.MAX_AMOUNT` either way, and not below zero unless ``negative``."""
     if value is None:
         raise Rejected(f"missing: {path}")
     if isinstance(value, bool):
@@ -281,13 +314,24 @@ def amount(value: object, currency: str, path: str) -> int:
         raise Rejected(f"malformed: {path} ({value!r} is not an amount)") from None
     if abs(minor) > MAX_AMOUNT:
         raise Rejected(f"malformed: {path} ({value!r} is out of range)")
+    if minor < 0 and not negative:
+        raise Rejected(f"malformed: {path} ({value!r} must not be negative)")
     return minor
 
 
-def timestamp(value: object) -> datetime | None:
+def within(total: int, path: str) -> int:
+    """A sum (an order's base or total) within :data:`~.limits.MAX_AMOUNT`."""
+    if abs(total) > MAX_AMOUNT:
+        raise Rejected(f"malformed: {path} (the sum is out of range)")
+    return total
+
+
+def timestamp(value: object, path: str = "a date") -> datetime | None:
     """An ISO-8601 stamp as an aware UTC datetime; ``None`` when absent or unreadable.
 
-    A stamp without an offset is taken as UTC (WooCommerce's ``*_gmt`` fields carry none).
+    A stamp without an offset is taken as UTC (WooCommerce's ``*_gmt`` fields carry none). A
+    readable stamp outside :data:`~.limits.EARLIEST` .. :data:`~.limits.LATEST` is no real
+    order's: :class:`Rejected`.
     """
     if not isinstance(value, str) or not value.strip():
         return None
@@ -297,7 +341,13 @@ def timestamp(value: object) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        moment = parsed.astimezone(UTC)
+    except OverflowError:
+        raise Rejected(f"malformed: {path} ({value!r} is out of range)") from None
+    if not EARLIEST <= moment < LATEST:
+        raise Rejected(f"malformed: {path} ({value!r} is out of range)")
+    return moment
 
 
 def codes_in_order(entries: object) -> tuple[str, ...]:
@@ -306,9 +356,19 @@ def codes_in_order(entries: object) -> tuple[str, ...]:
     The order matters: when several of a store's codes are on one order, the engine credits the
     first one that is ours.
     """
-    codes: list[str] = []
-    for entry in entries if isinstance(entries, list) else []:
-        code = entry.get("code") if isinstance(entry, dict) else None
-        if isinstance(code, str) and code.strip() and code.strip() not in codes:
-            codes.append(code.strip())
+    listed = entries if isinstance(entries, list) else []
+    return unique_codes(
+        (entry.get("code") if isinstance(entry, dict) else None for entry in listed), "codes"
+    )
+
+
+def unique_codes(typed: Iterable[object], path: str) -> tuple[str, ...]:
+    """Codes as typed, trimmed, blanks and repeats dropped, first occurrence first (a dict keeps
+    the order in linear time); at most :data:`~.limits.MAX_CODES`."""
+    codes: dict[str, None] = {}
+    for code in typed:
+        if isinstance(code, str) and code.strip():
+            codes[clean_text(code, path, MAX_CODE_LENGTH)] = None
+            if len(codes) > MAX_CODES:
+                raise Rejected(f"malformed: {path} (more than {MAX_CODES} codes)")
     return tuple(codes)

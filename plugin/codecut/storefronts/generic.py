@@ -41,12 +41,17 @@ from .base import (
     header,
     header_host,
     hmac_sha256,
+    optional_list,
+    optional_text,
     require_currency,
     required_list,
     signature_matches,
     text_id,
     timestamp,
+    unique_codes,
+    within,
 )
+from .limits import MAX_CODES, MAX_LINES, MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_REFUNDS
 
 TYPES = ("order", "refund", "cancel")
 
@@ -98,7 +103,7 @@ class GenericAdapter:
             return [
                 CancelEvent(
                     order_id=text_id(payload.get("order_id"), "order_id"),
-                    cancelled_at=timestamp(payload.get("cancelled_at")),
+                    cancelled_at=timestamp(payload.get("cancelled_at"), "cancelled_at"),
                 )
             ]
         except Rejected as exc:
@@ -115,20 +120,17 @@ def _order(order: dict[str, Any], currency: str) -> OrderEvent:
         raise Rejected("malformed: paid (expected true or false)")
     items = required_list(order, "lines", "lines")
     lines = tuple(_line(item, index, currency) for index, item in enumerate(items))
-    base = sum(line.goods for line in lines)
-    codes = order.get("codes", [])
-    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+    base = within(sum(line.goods for line in lines), "lines")
+    codes = optional_list(order, "codes", "codes", MAX_CODES)
+    if not all(isinstance(code, str) for code in codes):
         raise Rejected("malformed: codes (expected a list of strings)")
-    refunds = order.get("refunds", [])
-    if not isinstance(refunds, list):
-        raise Rejected("malformed: refunds (expected a list)")
+    refunds = optional_list(order, "refunds", "refunds", MAX_REFUNDS)
     email = order.get("email")
-    number = order.get("number")
     return OrderEvent(
         order_id=order_id,
-        order_number=None if number is None else str(number),
+        order_number=optional_text(order.get("number"), "number", MAX_NUMBER_LENGTH),
         currency=currency,
-        codes=tuple(dict.fromkeys(code.strip() for code in codes if code.strip())),
+        codes=unique_codes(codes, "codes"),
         lines=lines,
         base_amount=base,
         total=_optional_amount(order, "total", currency, default=base),
@@ -136,8 +138,8 @@ def _order(order: dict[str, Any], currency: str) -> OrderEvent:
         cancelled=order.get("cancelled") is True,
         test=order.get("test") is True,
         buyer_email=email.strip() if isinstance(email, str) and email.strip() else None,
-        placed_at=timestamp(order.get("created_at")),
-        updated_at=timestamp(order.get("updated_at")),
+        placed_at=timestamp(order.get("created_at"), "created_at"),
+        updated_at=timestamp(order.get("updated_at"), "updated_at"),
         refunds=tuple(
             _refund(refund, currency, order_id, f"refunds[{index}].")
             for index, refund in enumerate(refunds)
@@ -153,11 +155,13 @@ def _line(item: object, index: int, currency: str) -> Line:
     quantity = item.get("quantity")
     if quantity is None:
         raise Rejected(f"missing: {where}.quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 0 <= quantity <= MAX_QUANTITY
+    ):
         raise Rejected(f"malformed: {where}.quantity")
     goods = _amount(item.get("goods"), currency, f"{where}.goods")
-    if goods < 0:
-        raise Rejected(f"malformed: {where}.goods (must not be negative)")
     return Line(line_id=text_id(item.get("id"), f"{where}.id"), goods=goods, quantity=quantity)
 
 
@@ -176,34 +180,38 @@ def _refund(refund: object, currency: str, order_id: str, path: str = "") -> Ref
     raw_lines = refund.get("lines", {})
     if not isinstance(raw_lines, dict):
         raise Rejected(f"malformed: {path}lines (expected an object of line id to amount)")
+    if len(raw_lines) > MAX_LINES:
+        raise Rejected(f"malformed: {path}lines (more than {MAX_LINES} lines)")
     lines = {
-        str(line_id): _amount(value, currency, f"{path}lines.{line_id}")
+        text_id(line_id, f"{path}lines"): _amount(value, currency, f"{path}lines.{line_id}")
         for line_id, value in raw_lines.items()
     }
-    if any(value < 0 for value in (goods, money, *lines.values()) if value is not None):
-        raise Rejected(f"malformed: {path}amounts are positive in a refund")
     if goods is None and lines:
-        goods = sum(lines.values())
+        goods = within(sum(lines.values()), f"{path}lines")
     return RefundEvent(
         refund_id=refund_id,
         order_id=order_id,
         goods=goods,
         money=money,
         lines=lines,
-        created_at=timestamp(refund.get("created_at")),
+        created_at=timestamp(refund.get("created_at"), f"{path}created_at"),
     )
 
 
 def _amount(value: object, currency: str, path: str) -> int:
-    """Exact amounts only: the sender computed them, so a fraction of a cent is an error."""
+    """Exact, non-negative amounts only: the sender computed them, so a fraction of a cent is an
+    error; bounded like every storefront amount."""
     if value is None:
         raise Rejected(f"missing: {path}")
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise Rejected(f'malformed: {path} (write amounts as decimal strings, like "12.34")')
     try:
-        return to_minor(value, currency)
+        minor = to_minor(value, currency)
     except MoneyError as exc:
         raise Rejected(f"malformed: {path} ({exc})") from None
+    if minor < 0:
+        raise Rejected(f"malformed: {path} (amounts are not negative)")
+    return within(minor, path)
 
 
 def _optional_amount(obj: dict[str, Any], name: str, currency: str, *, default: int) -> int:

@@ -28,8 +28,6 @@ from typing import Any
 
 from ..money import currency_code
 from .base import (
-    MAX_AMOUNT,
-    MAX_QUANTITY,
     Delivery,
     Event,
     Line,
@@ -40,13 +38,16 @@ from .base import (
     codes_in_order,
     header,
     optional_list,
+    optional_text,
     require_currency,
     required_list,
     sign_base64,
     signature_matches,
     text_id,
     timestamp,
+    within,
 )
+from .limits import MAX_AMOUNT, MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_REFUNDS, MAX_STATUS_LENGTH
 
 ORDER_TOPICS = frozenset({"orders/create", "orders/paid", "orders/updated", "orders/cancelled"})
 REFUND_TOPIC = "refunds/create"
@@ -104,7 +105,7 @@ def parse_order(
     order_id = text_id(order.get("id"), "id")
     require_currency(order.get("currency"), currency)
     status = _required(order, "financial_status", "financial_status")
-    if not isinstance(status, str):
+    if not isinstance(status, str) or len(status) > MAX_STATUS_LENGTH:
         raise Rejected("malformed: financial_status")
     items = required_list(order, "line_items", "line_items")
     taxes_included = order.get("taxes_included") is True
@@ -113,9 +114,9 @@ def parse_order(
         for index, item in enumerate(items)
         if (line := _line(item, index, currency, taxes_included)) is not None
     )
-    base = sum(line.goods for line in lines)
+    base = within(sum(line.goods for line in lines), "line_items")
     total = _money(order, "total_price", currency, "total_price")
-    refunds = optional_list(order, "refunds", "refunds")
+    refunds = optional_list(order, "refunds", "refunds", MAX_REFUNDS)
     return OrderEvent(
         order_id=order_id,
         order_number=_order_number(order),
@@ -129,8 +130,8 @@ def parse_order(
         test=order.get("test") is True,
         buyer_email=_buyer_email(order),
         financial_status=status.strip().lower(),
-        placed_at=timestamp(order.get("created_at")),
-        updated_at=timestamp(order.get("updated_at")),
+        placed_at=timestamp(order.get("created_at"), "created_at"),
+        updated_at=timestamp(order.get("updated_at"), "updated_at"),
         refunds=tuple(
             parse_refund(refund, currency, order_id=order_id, path=f"refunds[{index}].")
             for index, refund in enumerate(refunds)
@@ -173,7 +174,9 @@ def parse_refund(
         goods=goods if goods > 0 else None,
         money=_refunded_money(refund, currency, path),
         lines=lines if goods > 0 else {},
-        created_at=timestamp(refund.get("created_at") or refund.get("processed_at")),
+        created_at=timestamp(
+            refund.get("created_at") or refund.get("processed_at"), f"{path}created_at"
+        ),
         line_tax=line_tax if goods > 0 else 0,
     )
 
@@ -182,8 +185,8 @@ def _shipping(order: dict[str, Any], currency: str, taxes_included: bool) -> int
     """Shipping inside ``total_price``: each line's discounted price plus its tax (already in the
     price when taxes are included); ``total_shipping_price_set`` (before shipping discounts) only
     when the payload has no shipping lines."""
-    lines = order.get("shipping_lines")
-    if not isinstance(lines, list) or not lines:
+    lines = optional_list(order, "shipping_lines", "shipping_lines")
+    if not lines:
         return _money(order, "total_shipping_price", currency, "total_shipping_price") or 0
     shipping = 0
     for index, line in enumerate(lines):
@@ -195,7 +198,8 @@ def _shipping(order: dict[str, Any], currency: str, taxes_included: bool) -> int
             price = _money(line, "price", currency, f"{where}.price") or 0
         shipping += price
         if not taxes_included:
-            for number, tax_line in enumerate(line.get("tax_lines") or []):
+            taxes = optional_list(line, "tax_lines", f"{where}.tax_lines")
+            for number, tax_line in enumerate(taxes):
                 if isinstance(tax_line, dict):
                     here = f"{where}.tax_lines[{number}].price"
                     shipping += _money(tax_line, "price", currency, here) or 0
@@ -230,17 +234,22 @@ def _refunded_shipping(refund: dict[str, Any], currency: str, path: str) -> int:
     """Shipping given back, with its tax. Newer payloads list it twice (``refund_shipping_lines``
     and a ``shipping_refund`` adjustment): the larger of the two is taken, never their sum."""
     from_lines = 0
-    for index, item in enumerate(refund.get("refund_shipping_lines") or []):
+    shipping_lines = optional_list(refund, "refund_shipping_lines", f"{path}refund_shipping_lines")
+    for index, item in enumerate(shipping_lines):
         if isinstance(item, dict):
             where = f"{path}refund_shipping_lines[{index}]"
             from_lines += _money(item, "subtotal_amount", currency, where) or 0
             from_lines += _money(item, "tax_amount", currency, where) or 0
     from_adjustments = 0
-    for index, item in enumerate(refund.get("order_adjustments") or []):
+    adjustments = optional_list(refund, "order_adjustments", f"{path}order_adjustments")
+    for index, item in enumerate(adjustments):
         if isinstance(item, dict) and item.get("kind") == "shipping_refund":
+            # Shopify writes these adjustments as negative amounts.
             where = f"{path}order_adjustments[{index}]"
-            from_adjustments -= _money(item, "amount", currency, f"{where}.amount") or 0
-            from_adjustments -= _money(item, "tax_amount", currency, f"{where}.tax_amount") or 0
+            from_adjustments -= _money(item, "amount", currency, f"{where}.amount", True) or 0
+            from_adjustments -= (
+                _money(item, "tax_amount", currency, f"{where}.tax_amount", True) or 0
+            )
     return max(from_lines, from_adjustments, 0)
 
 
@@ -272,7 +281,7 @@ def _line(item: object, index: int, currency: str, taxes_included: bool) -> Line
         discount += value
     tax = 0
     if taxes_included:
-        for number, tax_line in enumerate(item.get("tax_lines") or []):
+        for number, tax_line in enumerate(optional_list(item, "tax_lines", f"{where}.tax_lines")):
             if isinstance(tax_line, dict):
                 here = f"{where}.tax_lines[{number}].price"
                 tax += _money(tax_line, "price", currency, here) or 0
@@ -287,16 +296,21 @@ def _line(item: object, index: int, currency: str, taxes_included: bool) -> Line
     )
 
 
-def _money(obj: dict[str, Any], name: str, currency: str, path: str) -> int | None:
-    """``obj[name + "_set"].shop_money.amount`` if present, else ``obj[name]``, else ``None``."""
-    shop = _shop_money(obj, name, currency, path)
+def _money(
+    obj: dict[str, Any], name: str, currency: str, path: str, negative: bool = False
+) -> int | None:
+    """``obj[name + "_set"].shop_money.amount`` if present, else ``obj[name]``, else ``None``;
+    never below zero unless ``negative``."""
+    shop = _shop_money(obj, name, currency, path, negative)
     if shop is not None:
         return shop
     value = obj.get(name)
-    return None if value is None else amount(value, currency, path)
+    return None if value is None else amount(value, currency, path, negative=negative)
 
 
-def _shop_money(obj: dict[str, Any], name: str, currency: str, path: str) -> int | None:
+def _shop_money(
+    obj: dict[str, Any], name: str, currency: str, path: str, negative: bool = False
+) -> int | None:
     money_set = obj.get(f"{name}_set")
     if not isinstance(money_set, dict) or not isinstance(money_set.get("shop_money"), dict):
         return None
@@ -304,7 +318,7 @@ def _shop_money(obj: dict[str, Any], name: str, currency: str, path: str) -> int
     code = shop.get("currency_code") or shop.get("currency")
     if code is not None and str(code).strip().upper() != currency:
         raise Rejected(f"{path}: shop money is in {code}, not the store's currency {currency}")
-    return amount(shop.get("amount"), currency, f"{path}_set.shop_money.amount")
+    return amount(shop.get("amount"), currency, f"{path}_set.shop_money.amount", negative=negative)
 
 
 def _buyer_email(order: dict[str, Any]) -> str | None:
@@ -319,9 +333,8 @@ def _order_number(order: dict[str, Any]) -> str | None:
     """The name the merchant sees (``#1001``), else the bare ``order_number``."""
     name = order.get("name")
     if isinstance(name, str) and name.strip():
-        return name.strip()
-    number = order.get("order_number")
-    return str(number) if isinstance(number, int | str) and not isinstance(number, bool) else None
+        return optional_text(name, "name", MAX_NUMBER_LENGTH)
+    return optional_text(order.get("order_number"), "order_number", MAX_NUMBER_LENGTH)
 
 
 def _required(obj: dict[str, Any], key: str, path: str) -> Any:

@@ -36,13 +36,16 @@ from .base import (
     header,
     header_host,
     optional_list,
+    optional_text,
     require_currency,
     required_list,
     sign_base64,
     signature_matches,
     text_id,
     timestamp,
+    within,
 )
+from .limits import MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_REFUNDS, MAX_STATUS_LENGTH
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated"})
 PAID_STATUSES = frozenset({"processing", "completed"})
@@ -137,30 +140,36 @@ def parse_order(order: dict[str, Any], currency: str) -> OrderEvent:
         raise Rejected("missing: status")
     if not isinstance(status, str):
         raise Rejected("malformed: status")
+    if len(status) > MAX_STATUS_LENGTH:
+        raise Rejected("malformed: status")
     status = status.strip().lower().removeprefix("wc-")
     items = required_list(order, "line_items", "line_items")
     lines = tuple(_line(item, index, currency) for index, item in enumerate(items))
-    base = sum(line.goods for line in lines)
+    base = within(sum(line.goods for line in lines), "line_items")
     total = order.get("total")
-    refunds = optional_list(order, "refunds", "refunds")
-    paid_at = order.get("date_paid_gmt") or order.get("date_paid")
+    refunds = optional_list(order, "refunds", "refunds", MAX_REFUNDS)
+    # Paid once a real payment date is set (a "no" or any other non-date is not one).
+    paid_at = timestamp(order.get("date_paid_gmt") or order.get("date_paid"), "date_paid")
     billing = order.get("billing")
     email = billing.get("email") if isinstance(billing, dict) else None
-    number = order.get("number")
     return OrderEvent(
         order_id=order_id,
-        order_number=str(number) if isinstance(number, str | int) and str(number) else None,
+        order_number=optional_text(order.get("number"), "number", MAX_NUMBER_LENGTH),
         currency=currency,
         codes=codes_in_order(order.get("coupon_lines")),
         lines=lines,
         base_amount=base,
         total=base if total is None else amount(total, currency, "total"),
-        paid=status in PAID_STATUSES or bool(paid_at),
+        paid=status in PAID_STATUSES or paid_at is not None,
         cancelled=status == "cancelled",
         buyer_email=email.strip() if isinstance(email, str) and email.strip() else None,
         financial_status=status,
-        placed_at=timestamp(order.get("date_created_gmt") or order.get("date_created")),
-        updated_at=timestamp(order.get("date_modified_gmt") or order.get("date_modified")),
+        placed_at=timestamp(
+            order.get("date_created_gmt") or order.get("date_created"), "date_created"
+        ),
+        updated_at=timestamp(
+            order.get("date_modified_gmt") or order.get("date_modified"), "date_modified"
+        ),
         refunds=tuple(
             _refund(entry, index, order_id, currency) for index, entry in enumerate(refunds)
         ),
@@ -177,12 +186,16 @@ def _line(item: object, index: int, currency: str) -> Line:
     quantity = item.get("quantity")
     if quantity is None:
         raise Rejected(f"missing: {where}.quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+    if (
+        isinstance(quantity, bool)
+        or not isinstance(quantity, int)
+        or not 0 <= quantity <= MAX_QUANTITY
+    ):
         raise Rejected(f"malformed: {where}.quantity")
     line_id = item.get("id")
     return Line(
         line_id=text_id(line_id, f"{where}.id") if line_id is not None else str(index),
-        goods=max(amount(item["total"], currency, f"{where}.total"), 0),
+        goods=amount(item["total"], currency, f"{where}.total"),
         quantity=quantity,
     )
 
@@ -194,29 +207,33 @@ def _refund(entry: object, index: int, order_id: str, currency: str) -> RefundEv
     refund_id = text_id(entry.get("id"), f"{where}.id")
     if entry.get("total") is None:
         raise Rejected(f"missing: {where}.total")
-    money = abs(amount(entry["total"], currency, f"{where}.total"))
+    # WooCommerce writes refunds as negative amounts.
+    money = abs(amount(entry["total"], currency, f"{where}.total", negative=True))
     lines: dict[str, int] = {}
-    for number, item in enumerate(entry.get("line_items") or []):
+    for number, item in enumerate(optional_list(entry, "line_items", f"{where}.line_items")):
         here = f"{where}.line_items[{number}]"
         if not isinstance(item, dict) or item.get("total") is None:
             raise Rejected(f"missing: {here}.total")
-        line_id = _refunded_item_id(item)
+        line_id = _refunded_item_id(item, here)
         key = text_id(line_id, f"{here}.id") if line_id is not None else str(number)
-        lines[key] = lines.get(key, 0) + abs(amount(item["total"], currency, f"{here}.total"))
-    goods = sum(lines.values())
+        refunded = abs(amount(item["total"], currency, f"{here}.total", negative=True))
+        lines[key] = lines.get(key, 0) + refunded
+    goods = within(sum(lines.values()), f"{where}.line_items")
     return RefundEvent(
         refund_id=refund_id,
         order_id=order_id,
         goods=goods if goods > 0 else None,
         money=money,
         lines=lines if goods > 0 else {},
-        created_at=timestamp(entry.get("date_created_gmt") or entry.get("date_created")),
+        created_at=timestamp(
+            entry.get("date_created_gmt") or entry.get("date_created"), f"{where}.date_created"
+        ),
     )
 
 
-def _refunded_item_id(item: dict[str, Any]) -> object:
+def _refunded_item_id(item: dict[str, Any], path: str) -> object:
     """The order line a refund line gives back (WooCommerce keeps it in ``_refunded_item_id``)."""
-    for meta in item.get("meta_data") or []:
+    for meta in optional_list(item, "meta_data", f"{path}.meta_data"):
         if isinstance(meta, dict) and meta.get("key") == "_refunded_item_id":
             return meta.get("value")
     return item.get("refunded_item_id", item.get("id"))

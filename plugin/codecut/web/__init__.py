@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
 from sqlalchemy import text
 
 from ..state import get_state
@@ -32,5 +32,18 @@ def blueprints() -> list[Blueprint]:
 
 
 def register_web(app: Flask, prefix: str) -> None:
-    for blueprint in blueprints():
+    from .bodies import limit_request_body
+    from .stripe_webhooks import stripe_webhooks
+    from .webhooks import webhooks
+
+    own = blueprints()
+    # Webhook views read their bodies themselves, within CODECUT_MAX_WEBHOOK_BYTES.
+    limited = {b.name for b in own} - {webhooks.name, stripe_webhooks.name}
+
+    def limit_body() -> None:
+        if request.blueprint in limited:
+            limit_request_body()
+
+    for blueprint in own:
         app.register_blueprint(blueprint, url_prefix=prefix or None)
+    app.before_request(limit_body)

@@ -68,13 +68,13 @@ def _day(name: str) -> date | None:
 
 
 def _int(name: str) -> int | None:
+    """A positive whole-number parameter (an id): digits only, small enough for the database."""
     value = request.args.get(name)
     if value is None or value == "":
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(f"{name}={value!r} is not a number") from None
+    if not value.isascii() or not value.isdigit() or len(value) > 18 or int(value) < 1:
+        raise InvalidInput(f"{name}={value!r} is not an id (a positive whole number)")
+    return int(value)
 
 
 def _format(fmt: str) -> str:

@@ -31,7 +31,7 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from sqlmodel import Session
 
-from ..access import login_links, mail, ratelimit
+from ..access import login_links, mail, ratelimit, sessions
 from ..db import transaction
 from ..errors import RateLimited
 from ..models import Influencer, id_of, utcnow
@@ -53,7 +53,8 @@ portal = Blueprint(
 )
 register_page_errors(portal)
 
-_ID, _NONCE, _CSRF = "codecut_portal_id", "codecut_portal_nonce", "codecut_csrf"
+#: The session cookie's keys: the server-side session's token, and the CSRF token.
+_TOKEN, _CSRF = "codecut_portal_session", "codecut_csrf"
 DASHBOARD_ORDERS = 10
 
 
@@ -116,10 +117,9 @@ def _secret_key() -> str | bytes:
 
 
 def signed_in(session_db: Session) -> Influencer | None:
-    influencer = login_links.session_influencer(session_db, session.get(_ID), session.get(_NONCE))
-    if influencer is None and session.get(_ID) is not None:
-        session.pop(_ID, None)
-        session.pop(_NONCE, None)
+    influencer = login_links.session_influencer(session_db, session.get(_TOKEN))
+    if influencer is None and session.get(_TOKEN) is not None:
+        session.pop(_TOKEN, None)
     return influencer
 
 
@@ -132,7 +132,7 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if session.get(_ID) is None:
+        if session.get(_TOKEN) is None:
             return redirect(url_for(".login"))
         with transaction(get_state().engine, readonly=True) as db:
             influencer = signed_in(db)
@@ -152,7 +152,7 @@ def _client_address() -> str | None:
 
 @portal.get("/portal/login")
 def login() -> Any:
-    if session.get(_ID) is not None:
+    if session.get(_TOKEN) is not None:
         with transaction(get_state().engine, readonly=True) as db:
             if signed_in(db) is not None:
                 return redirect(url_for(".dashboard"))
@@ -253,21 +253,25 @@ def sign_in(token: str) -> Any:
     state = get_state()
     try:
         with transaction(state.engine) as db:
-            signed = login_links.redeem_token(
+            started = login_links.redeem_token(
                 db, token, _secret_key(), state.settings.login_token_max_age
             )
     except login_links.LinkError as error:
         return _link_refused(error)
     session.clear()  # a fresh session: nothing from before sign-in carries over
     session.permanent = True
-    session[_ID] = signed.influencer_id
-    session[_NONCE] = signed.session_nonce
+    session[_TOKEN] = started
     csrf_token()
     return redirect(url_for(".dashboard"), 303)
 
 
 @portal.post("/portal/logout")
 def logout() -> Any:
+    """Ends this session on the server too: a copy of the cookie no longer signs anyone in."""
+    token = session.get(_TOKEN)
+    if token is not None:
+        with transaction(get_state().engine) as db:
+            sessions.end(db, token)
     session.clear()
     return redirect(url_for(".login", out=1), 303)
 
