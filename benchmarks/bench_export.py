@@ -40,8 +40,9 @@ INFLUENCERS = 10_000
 def _insert_series(
     engine: Engine, model: Any, template: Any, varying: dict[str, str], n: int
 ) -> None:
-    """INSERT ... SELECT over generate_series: ``template`` gives every column's value except
-    those in ``varying`` (SQL expressions of ``i``), so columns added later need no edit here."""
+    """INSERT ... SELECT over a series of ``i`` (generate_series on PostgreSQL, a recursive CTE
+    on SQLite): ``template`` gives every column's value except those in ``varying`` (SQL
+    expressions of ``i``), so columns added later need no edit here."""
     values = template.model_dump(exclude={"id"})
     table = model.__table__
     columns, expressions = [], []
@@ -50,7 +51,12 @@ def _insert_series(
         expressions.append(
             text(varying[name]) if name in varying else literal(value, table.c[name].type)
         )
-    series = select(*expressions).select_from(text("generate_series(1, :n) AS i"))
+    if engine.dialect.name == "sqlite":
+        source = "(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < :n) "
+        source += "SELECT i FROM s) AS series"
+    else:
+        source = "generate_series(1, :n) AS i"
+    series = select(*expressions).select_from(text(source))
     with engine.begin() as connection:
         connection.execute(insert(table).from_select(columns, series), {"n": n})
 
@@ -126,12 +132,17 @@ def seed(engine: Engine, rows: int) -> None:
             "amount": "(1000 + i % 90000) / 10",
             "base_amount": "1000 + i % 90000",
             "dedupe_key": "'commission:' || i",
-            "created_at": "TIMESTAMPTZ '2026-01-01 12:00:00+00' + (i % 100) * INTERVAL '1 day'",
+            "created_at": (
+                "datetime('2026-01-01 12:00:00', '+' || (i % 100) || ' days')"
+                if engine.dialect.name == "sqlite"
+                else "TIMESTAMPTZ '2026-01-01 12:00:00+00' + (i % 100) * INTERVAL '1 day'"
+            ),
         },
         rows,
     )
+    analyze = "ANALYZE" if engine.dialect.name == "sqlite" else "VACUUM ANALYZE"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE"))
+        connection.execute(text(analyze))
 
 
 #: Entries are spread evenly over 100 days from this one: ``--to`` its tenth day is a tenth.

@@ -187,7 +187,10 @@ def header_host(headers: Mapping[str, str], name: str) -> str | None:
     value = header(headers, name)
     if not value:
         return None
-    host = urlsplit(value if "://" in value else f"//{value}").hostname
+    try:
+        host = urlsplit(value if "://" in value else f"//{value}").hostname
+    except ValueError:  # "http://[" and the like: no host can be read from it
+        return None
     return host.lower() if host else None
 
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, redirect, request
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlmodel import col
 from werkzeug.wrappers import Response
 
 from ..db import transaction
 from ..models import Code, Influencer, InfluencerStatus, Platform, Store
-from ..programme.codes import normalize
+from ..programme.codes import could_be_code, normalize
 from ..state import get_state
 from .pages import message_page, register_page_errors
 
@@ -31,6 +31,22 @@ register_page_errors(links)
 
 def store_home(store_url: str | None, domain: str) -> str:
     return (store_url or f"https://{domain}").rstrip("/")
+
+
+def _codes_named(wanted: str, store_domain: str) -> list[Row[Code, Store, Influencer]]:
+    """The code rows ``wanted`` names, in the store ``store_domain`` names if it names one."""
+    if "\x00" in store_domain:  # no domain holds one (and PostgreSQL text cannot)
+        return []
+    with transaction(get_state().engine, readonly=True) as session:
+        query = (
+            select(Code, Store, Influencer)
+            .join(Store, col(Store.id) == col(Code.store_id))
+            .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
+            .where(col(Code.code) == wanted)
+        )
+        if store_domain:
+            query = query.where(col(Store.domain) == store_domain)
+        return list(session.execute(query).all())
 
 
 def discount_url(platform: str, store_url: str | None, domain: str, code: str) -> str:
@@ -45,16 +61,7 @@ def discount_url(platform: str, store_url: str | None, domain: str, code: str) -
 def follow(code: str) -> Response | tuple[str, int]:
     wanted = normalize(code)
     store_domain = (request.args.get("store") or "").strip().lower()
-    with transaction(get_state().engine, readonly=True) as session:
-        query = (
-            select(Code, Store, Influencer)
-            .join(Store, col(Store.id) == col(Code.store_id))
-            .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
-            .where(col(Code.code) == wanted)
-        )
-        if store_domain:
-            query = query.where(col(Store.domain) == store_domain)
-        rows = session.execute(query).all()
+    rows = _codes_named(wanted, store_domain) if could_be_code(wanted) else []
     stores = {store.id: store for _code, store, _influencer in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         code_row, store, influencer = rows[0]
