@@ -3,7 +3,7 @@
 The least any correct receiver does: one INSERT and a COMMIT on the same database, through the
 same engine set-up as Codecut (SQLite: WAL, ``BEGIN IMMEDIATE``; PostgreSQL: a pooled connection).
 ``gunicorn -w 4 'ref_durable_app:create_app()'`` with ``CODECUT_DATABASE_URL`` and
-``BENCH_WEBHOOK_SECRET``.
+``BENCH_WEBHOOK_SECRET``; ``BENCH_SQLITE_SYNCHRONOUS=NORMAL`` measures what durability costs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 
 from flask import Flask, jsonify, request
 from ref_hmac_app import signed
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 
 from codecut.db import create_db_engine
 
@@ -33,6 +33,12 @@ def create_app() -> Flask:
     app = Flask(__name__)
     secret = os.environ["BENCH_WEBHOOK_SECRET"].encode()
     engine = create_db_engine(os.environ["CODECUT_DATABASE_URL"])
+    synchronous = os.environ.get("BENCH_SQLITE_SYNCHRONOUS")
+    if synchronous and engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _weaker(connection, _record):  # type: ignore[no-untyped-def]
+            connection.execute(f"PRAGMA synchronous={synchronous}")
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]

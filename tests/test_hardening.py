@@ -349,3 +349,21 @@ def test_one_payee_stripe_refuses_does_not_stop_the_run(papp, pcli, stripe_serve
     assert "Traceback" not in result.output + result.stderr
     statuses = sorted((p.amount, p.status) for p in payouts_of(papp))
     assert statuses == [(6000, "failed"), (12000, "paid")]
+
+
+# -- 12: refunds and cancellations of orders that carry none of our codes ----------------------
+
+
+def test_refunds_of_an_order_without_our_code_are_ignored_at_once(client, engine) -> None:  # type: ignore[no-untyped-def]
+    refund = load_fixture_json("shopify_refund_partial_two_lines")
+    order = load_fixture_json("shopify_order_code_TENOFF_partially_refunded")
+    order["id"] = refund["order_id"]
+    order["discount_codes"] = [{"code": "SOMEONE-ELSE", "amount": "10.00", "type": "fixed_amount"}]
+    order["refunds"] = []
+    assert body_json(shopify_post(client, order, "orders/paid"))["status"] == "ignored"
+    later = body_json(shopify_post(client, refund, "refunds/create"))
+    assert later["status"] == "ignored" and "no code of ours" in later["reason"]
+    cancelled = dict(order, cancelled_at="2025-07-03T10:00:00-05:00", cancel_reason="customer")
+    assert body_json(shopify_post(client, cancelled, "orders/cancelled"))["status"] == "ignored"
+    assert [status for status, _ in deliveries(engine)] == ["ignored"] * 3
+    assert entries(engine) == []

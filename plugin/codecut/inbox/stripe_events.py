@@ -3,7 +3,7 @@ money Stripe took back from a paid transfer as owed to the influencer again."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> Ledger
     """
     transfer_id = transfer.get("id")
     reversed_amount = transfer.get("amount_reversed")
-    if not isinstance(transfer_id, str) or not transfer_id or len(transfer_id) > 255:
+    if not _storable(transfer_id) or not transfer_id or len(transfer_id) > 255:
         return None
     if isinstance(reversed_amount, bool) or not isinstance(reversed_amount, int):
         return None
@@ -62,10 +62,10 @@ def handle_stripe_event(session: Session, event: dict[str, Any], body: str) -> s
     Returns ``duplicate``, ``booked`` or ``ignored``.
     """
     event_id = event.get("id")
-    if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 255:
+    if not _storable(event_id) or not event_id.strip() or len(event_id) > 255:
         raise InvalidInput("the Stripe event has no usable id")
     kind = event.get("type")
-    kind = kind[:100] if isinstance(kind, str) else ""
+    kind = kind[:100] if _storable(kind) else ""
     if "\x00" in body:
         raise InvalidInput("the Stripe event holds a NUL character")
     try:
@@ -77,6 +77,13 @@ def handle_stripe_event(session: Session, event: dict[str, Any], body: str) -> s
     if obj is not None and book_transfer_reversal(session, obj) is not None:
         return "booked"
     return "ignored"
+
+
+def _storable(value: object) -> TypeGuard[str]:
+    """Text a database can store: a JSON escape can smuggle in a NUL or a lone surrogate."""
+    return isinstance(value, str) and not any(
+        char == "\x00" or "\ud800" <= char <= "\udfff" for char in value
+    )
 
 
 def _data_object(event: dict[str, Any]) -> dict[str, Any] | None:
