@@ -21,6 +21,7 @@ import time
 from datetime import date
 from typing import Any
 
+from report import emit
 from sqlalchemy import event, insert, text
 
 from codecut import db as database
@@ -52,12 +53,12 @@ def seed(engine, entries: int, influencers: int) -> None:  # type: ignore[no-unt
         connection.execute(
             text(
                 "INSERT INTO codecut_ledger_entry (influencer_id, kind, status, currency, amount,"
-                " available_on, created_at)"
+                " available_on, created_at, occurred_at)"
                 " SELECT 1 + (i % :n),"
                 "  CASE WHEN i % 10 = 0 THEN 'reversal' ELSE 'commission' END, 'pending',"
                 "  CASE WHEN i % 7 = 0 THEN 'EUR' ELSE 'USD' END,"
                 "  CASE WHEN i % 10 = 0 THEN -(100 + i % 1000) ELSE 100 + i % 2900 END,"
-                "  DATE '2026-01-01', now()"
+                "  DATE '2026-01-01', now(), now()"
                 " FROM generate_series(1, :m) AS i"
             ),
             {"n": influencers, "m": entries},
@@ -102,6 +103,15 @@ def main() -> None:
                 f"approve:      {approved:,} entries in {approving:.3f}s beside "
                 f"count(*) {counted:.3f}s ({approving / counted:.2f}x)"
             )
+            emit(
+                f"approve {approved:,} entries",
+                "PostgreSQL",
+                approving,
+                "s",
+                "SELECT count(*)",
+                counted,
+                "<= 3x",
+            )
             with database.transaction(engine) as session:  # back to unapproved for the run
                 session.execute(text("DELETE FROM codecut_approval"))
 
@@ -126,6 +136,15 @@ def main() -> None:
             print(
                 f"payout run:   {reports[0].payouts:,} payouts in {ran:.3f}s "
                 f"({ran / group_by:.1f}x the GROUP BY)"
+            )
+            emit(
+                f"payout run over {args.entries:,} entries",
+                "PostgreSQL",
+                ran,
+                "s",
+                "raw GROUP BY",
+                group_by,
+                "<= 3x",
             )
             for seconds, statement in sorted(statements, reverse=True)[:4]:
                 print(f"  {seconds:.3f}s  {' '.join(statement.split())[:90]}")

@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from ref_durable_app import create_table  # noqa: E402
+from report import emit  # noqa: E402
 from servers import gunicorn  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -152,11 +153,40 @@ def bench(label: str, url: str, requests_: int, clients: int, warmup: int) -> No
         f"p99 {codecut['p99'] / durable['p99']:.2f}x (aim <= 2x); "
         f"commissions booked: {booked} of {requests_ + warmup}"
     )
+    emit(
+        "webhooks: signed deliveries through gunicorn (4 workers)",
+        label,
+        codecut["rps"],
+        "deliveries/s",
+        "durable receiver",
+        durable["rps"],
+        ">= 0.7x",
+        higher_is_better=True,
+    )
+    emit(
+        "webhooks: p99 latency",
+        label,
+        codecut["p99"],
+        "ms",
+        "durable receiver",
+        durable["p99"],
+        "<= 2x",
+    )
     if "normal" in results:
         normal = results["normal"]
         print(
             f"durability (synchronous=FULL vs NORMAL, durable reference): throughput "
             f"{durable['rps'] / normal['rps']:.2f}x, p99 {durable['p99'] / normal['p99']:.2f}x"
+        )
+        emit(
+            "durable receiver with synchronous=FULL (what durability costs)",
+            label,
+            durable["rps"],
+            "deliveries/s",
+            "synchronous=NORMAL",
+            normal["rps"],
+            "measured",
+            higher_is_better=True,
         )
 
 
