@@ -25,10 +25,7 @@ from ..commissions.posting import NOT_OURS, Posting, Result, combine
 from ..db import is_transient, transaction
 from ..errors import Unauthorized
 from ..models import EventStatus, Store, WebhookEvent, table_of, utcnow
-from ..storefronts.base import (
-    Rejected,
-    StorefrontAdapter,
-)
+from ..storefronts.base import Event, Rejected, StorefrontAdapter
 from .writer_queue import writer_queue
 
 log = logging.getLogger("codecut")
@@ -128,8 +125,9 @@ def receive(
 ) -> Receipt:
     """Verify, store and process one delivery in one transaction.
 
-    The store and its secrets are read first, in a read-only transaction, and the signature
-    checked before anything of the body is parsed. Raises :class:`~codecut.errors.Unauthorized`
+    The store and its secrets are read first and the signature checked before anything of the
+    body is parsed (on SQLite in a read-only transaction of its own, before the write lock; on
+    PostgreSQL first thing in the one transaction). Raises :class:`~codecut.errors.Unauthorized`
     (nothing written) for an unknown store or a bad signature, and lets transient database errors
     through (the transaction rolled back).
     """
@@ -144,15 +142,22 @@ def receive(
         "body": body,
         "received_at": utcnow(),
     }
-    with transaction(engine, readonly=True) as session:
-        store = _signed_store(session.connection(), adapter, body, headers)
-    fields["store_id"] = store.id
-    payload = _decode(body)  # verified; parsed before the write lock, the slowest step needing none
+    if engine.dialect.name == "sqlite":
+        # SQLite has one write lock: verify and read the body before taking it, so that
+        # unsigned junk never holds it and the lock is held only for the booking itself.
+        with transaction(engine, readonly=True) as session:
+            store = _signed_store(session.connection(), adapter, body, headers)
+        reading = read(adapter, fields["topic"], body, store.currency)
+    else:
+        store = reading = None  # PostgreSQL locks rows, not the database: one transaction
     try:
         with writer_queue(engine), transaction(engine) as session:
             connection = session.connection()
+            if store is None:
+                store = _signed_store(connection, adapter, body, headers)
+            fields["store_id"] = store.id
             row = Row(fields["topic"], body)
-            process(connection, store, adapter, row, hold_days=hold_days, payload=payload)
+            process(connection, store, adapter, row, hold_days=hold_days, reading=reading)
             row.id = connection.execute(
                 _INSERT_EVENT,
                 {
@@ -165,6 +170,8 @@ def receive(
                 },
             ).scalar_one()
             return Receipt(row.status, row.reason, row.id)
+    except Unauthorized:
+        raise
     except Exception as error:
         if is_transient(error):
             raise
@@ -193,15 +200,20 @@ def _signed_store(
     return store
 
 
-_NOT_DECODED = object()
+#: What a verified body says: the events it carries, or why it is rejected.
+Reading = tuple[Event, ...] | Result
 
 
-def _decode(body: bytes) -> Any:
-    """The JSON of a verified body, or a marker: not UTF-8, not JSON, or nested too deep."""
+def read(adapter: StorefrontAdapter, topic: str, body: bytes, currency: str) -> Reading:
+    """Decode and parse a verified body (pure: no database, so it can run before any lock)."""
     try:
-        return json.loads(body)
+        payload = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return _NOT_DECODED
+        return Result(EventStatus.REJECTED, NOT_JSON)
+    try:
+        return tuple(adapter.parse(topic, payload, currency))
+    except Rejected as rejected:
+        return Result(EventStatus.REJECTED, rejected.reason)
 
 
 def process(
@@ -211,22 +223,17 @@ def process(
     row: Row,
     *,
     hold_days: int,
-    payload: Any = None,
+    reading: Reading | None = None,
 ) -> None:
-    """Parse the raw body and apply its events; sets the row's status and reason.
+    """Apply the events of the raw body (``reading``, when it was read already); sets the row's
+    status and reason.
 
     ``store`` is anything with ``id`` and ``currency`` (a Store, or a row of those columns).
     """
     row.processed_at = utcnow()
-    if payload is None:
-        payload = _decode(row.body)
-    if payload is _NOT_DECODED:
-        _set(row, Result(EventStatus.REJECTED, NOT_JSON))
-        return
-    try:
-        events = adapter.parse(row.topic, payload, store.currency)
-    except Rejected as rejected:
-        _set(row, Result(EventStatus.REJECTED, rejected.reason))
+    events = read(adapter, row.topic, row.body, store.currency) if reading is None else reading
+    if isinstance(events, Result):
+        _set(row, events)
         return
     row.order_external_id = events[0].order_id if events else None
     posting = Posting(
