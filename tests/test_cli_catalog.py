@@ -126,9 +126,38 @@ BAD_INPUTS = [
         "between 0% and 100%",
     ),
     (
-        ("campaign", "add", "--store", "shop.myshopify.com", "--name", "X", "--commission", "-5"),
+        (
+            "campaign",
+            "add",
+            "--store",
+            "shop.myshopify.com",
+            "--name",
+            "X",
+            "--commission",
+            "-5.00 USD",
+        ),
         "must not be negative",
     ),
+    (
+        ("campaign", "add", "--store", "shop.myshopify.com", "--name", "X", "--commission", "15"),
+        "write 15% for a rate, or 15 USD for a flat amount per order",
+    ),
+    (
+        (
+            "campaign",
+            "add",
+            "--store",
+            "shop.myshopify.com",
+            "--name",
+            "X",
+            "--commission",
+            "15.00 EUR",
+        ),
+        "in the store's currency, USD",
+    ),
+    (("campaign", "update", "nosuch", "--hold-days", "3"), "no campaign"),
+    (("campaign", "update", "spring-launch", "--commission", "7"), "ambiguous"),
+    (("campaign", "update", "spring-launch", "--hold-days", "-1"), "must not be negative"),
     (
         ("campaign", "add", "--store", "shop.myshopify.com", "--name", "Spring Launch"),
         "exists already",
@@ -232,3 +261,72 @@ def test_commands_before_migrations_say_what_to_do(tmp_path) -> None:  # type: i
     )
     assert result.exit_code == 1
     assert "codecut db upgrade" in result.stderr
+
+
+def test_campaign_commission_is_a_rate_or_a_flat_amount_in_the_store_currency(programme) -> None:  # type: ignore[no-untyped-def]
+    flat = programme(
+        "campaign",
+        "add",
+        "--store",
+        "shop.myshopify.com",
+        "--name",
+        "Flat",
+        "--commission",
+        "15.00 USD",
+        "--json",
+    )
+    assert flat.exit_code == 0, flat.output
+    assert json.loads(flat.stdout)["commission"] == "15.00 USD"
+    updated = programme(
+        "campaign", "update", "flat", "--commission", "12.5%", "--hold-days", "14", "--json"
+    )
+    assert updated.exit_code == 0, updated.output
+    record = json.loads(updated.stdout)
+    assert (record["commission"], record["hold_days"]) == ("12.5%", 14)
+    renamed = programme("campaign", "update", "flat", "--name", "Flat Summer")
+    assert renamed.stderr.strip() == "campaign flat (12.5%) updated"
+
+
+def test_influencer_update_changes_only_what_is_given(programme) -> None:  # type: ignore[no-untyped-def]
+    result = programme(
+        "influencer",
+        "update",
+        "anna@example.com",
+        "--followers",
+        "5000",
+        "--stripe-account",
+        "acct_9Anna",
+        "--commission",
+        "12%",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert (record["name"], record["handle"], record["followers"]) == (
+        "Anna Berg",
+        "annaberg",
+        5000,
+    )
+    assert (record["stripe_account"], record["commission"]) == ("acct_9Anna", "12%")
+    cleared = programme(
+        "influencer",
+        "update",
+        "anna@example.com",
+        "--commission",
+        "none",
+        "--stripe-account",
+        "none",
+        "--json",
+    )
+    record = json.loads(cleared.stdout)
+    assert (record["stripe_account"], record["commission"]) == (None, None)
+    for args, message in (
+        (("--stripe-account", "ba_1"), "is not a Stripe account id"),
+        (("--followers", "many"), "whole number"),
+        (("--commission", "5.00 USD"), "percentage"),
+        (("--name", " "), "must not be empty"),
+    ):
+        refused = programme("influencer", "update", "anna@example.com", *args)
+        assert refused.exit_code == 1 and message in refused.stderr, (args, refused.stderr)
+    unknown = programme("influencer", "update", "nobody@example.com", "--name", "X")
+    assert unknown.exit_code == 1 and "no influencer" in unknown.stderr

@@ -109,3 +109,21 @@ def test_import_into_unknown_campaign(campaign, tmp_path) -> None:  # type: igno
     )
     assert result.exit_code == 1
     assert "no campaign" in result.stderr
+
+
+def test_a_stripe_account_column_is_imported_and_validated(campaign, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    good = "email,name,stripe_account\nanna@example.com,Anna,acct_1Anna\nben@example.com,Ben,\n"
+    result = campaign("influencer", "import", write(tmp_path, good), "--campaign", "launch")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(campaign("influencer", "list", "--json").stdout)
+    assert {r["email"]: r["stripe_account"] for r in shown} == {
+        "anna@example.com": "acct_1Anna",
+        "ben@example.com": None,
+    }
+    bad = "email,name,stripe_account\ncleo@example.com,Cleo,acct_ok\ndan@example.com,Dan,ba_123\n"
+    result = campaign("influencer", "import", write(tmp_path, bad), "--campaign", "launch")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: row 3: 'ba_123' is not a Stripe account id (acct_...)"
+    )
+    assert counts(engine) == (2, 2)

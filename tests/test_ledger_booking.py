@@ -78,7 +78,11 @@ def test_the_first_of_our_codes_in_the_order_list_wins(engine) -> None:  # type:
 def test_the_influencer_override_beats_the_campaign_and_flat_rules_ignore_the_base(engine) -> None:  # type: ignore[no-untyped-def]
     make_programme(engine, override="12.5%")
     make_programme(
-        engine, domain="flat.myshopify.com", commission="7.00", codes=("FLAT7",), email="f@x.com"
+        engine,
+        domain="flat.myshopify.com",
+        commission="7.00 USD",
+        codes=("FLAT7",),
+        email="f@x.com",
     )
     book(engine, order("1", base=1004))
     assert amounts(engine) == {"commission:1": 126}  # 12.5% of 10.04 = 1.255 -> 1.26

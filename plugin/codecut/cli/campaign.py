@@ -17,7 +17,12 @@ campaign_group = group("campaign", "Campaigns: a store plus a commission rule.")
 @click.option("--store", "store_domain", required=True, help="The store's domain.")
 @click.option("--name", required=True)
 @click.option("--slug", default=None, help="Defaults to one made from the name.")
-@click.option("--commission", default="10%", show_default=True, help="10% or a flat 5.00")
+@click.option(
+    "--commission",
+    default="10%",
+    show_default=True,
+    help="A rate (15%) or a flat amount per order in the store's currency (15.00 USD).",
+)
 @click.option("--hold-days", type=int, default=None, help="Defaults to CODECUT_HOLD_DAYS.")
 @json_option
 def campaign_add(
@@ -43,6 +48,31 @@ def campaign_add(
         echo_json(record)
     else:
         info(f"campaign {record['campaign']} ({record['commission']}) added")
+
+
+@campaign_group.command("update")
+@click.argument("slug")
+@click.option("--name", default=None)
+@click.option("--commission", default=None, help="15% or 15.00 USD; orders from now on.")
+@click.option("--hold-days", type=int, default=None)
+@json_option
+def campaign_update(
+    slug: str, name: str | None, commission: str | None, hold_days: int | None, as_json: bool
+) -> None:
+    """Change a campaign's name, commission rule or hold days."""
+    with transaction(engine()) as session:
+        campaign = campaigns.update_campaign(
+            session,
+            campaigns.get_campaign(session, slug),
+            name=name,
+            commission=commission,
+            hold_days=hold_days,
+        )
+        record = campaign_detail(session, campaign)
+    if as_json:
+        echo_json(record)
+    else:
+        info(f"campaign {record['campaign']} ({record['commission']}) updated")
 
 
 @campaign_group.command("list")

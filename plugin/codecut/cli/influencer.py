@@ -59,7 +59,8 @@ def influencer_add(
 @click.option("--campaign", "campaign_slug", required=True)
 @json_option
 def influencer_import(file: TextIO, campaign_slug: str, as_json: bool) -> None:
-    """Create influencers from a CSV (email,name,handle,followers,commission,code) and issue codes.
+    """Create influencers from a CSV (email,name,handle,followers,commission,code,stripe_account)
+    and issue codes.
 
     All or nothing: the first bad row stops the import and nothing is written.
     """
@@ -106,6 +107,28 @@ def influencer_set_status(email: str, status: str) -> None:
             session, influencers.get_influencer(session, email), status
         )
     info(f"influencer {email.strip().lower()} is now {status}")
+
+
+@influencer_group.command("update")
+@click.argument("email")
+@click.option("--name", default=None)
+@click.option("--handle", default=None)
+@click.option("--platform", default=None)
+@click.option("--followers", default=None, help="A whole number.")
+@click.option("--commission", default=None, help="An override like 12%, or 'none' to remove it.")
+@click.option("--stripe-account", default=None, help="acct_..., or 'none' to remove it.")
+@json_option
+def influencer_update(email: str, as_json: bool, **changes: str | None) -> None:
+    """Change an influencer's details; what is not given stays as it is."""
+    with transaction(engine()) as session:
+        influencer = influencers.update_influencer(
+            session, influencers.get_influencer(session, email), **changes
+        )
+        record = influencer_record(influencer)
+    if as_json:
+        echo_json(record)
+    else:
+        info(f"influencer {influencer.email} updated")
 
 
 @influencer_group.command("show")

@@ -21,13 +21,27 @@ class CommissionRule:
 
     @classmethod
     def parse(cls, text: str, currency: str) -> CommissionRule:
-        """``"10%"`` -> a rate, ``"5.00"`` -> a flat amount in ``currency``; never below 0 or
-        above 100%."""
+        """``"10%"`` -> a rate; ``"5.00 USD"`` -> a flat amount per order, in ``currency`` (the
+        store's: a flat amount in another currency is refused). A bare number is refused too:
+        ``15`` could mean either, and guessing wrong pays the wrong money."""
         raw = str(text).strip()
-        try:
-            if raw.endswith("%"):
+        figure, _, named = raw.rpartition(" ")
+        if raw.endswith("%"):
+            try:
                 return cls(rate_bps=parse_rate(raw))
-            flat = to_minor(raw, currency)
+            except MoneyError as error:
+                raise InvalidInput(f"commission: {error}") from None
+        if not figure:
+            raise InvalidInput(
+                f"commission {raw!r} is ambiguous: write {raw}% for a rate, or "
+                f"{raw} {currency} for a flat amount per order"
+            )
+        if named.strip().upper() != currency:
+            raise InvalidInput(
+                f"commission {raw!r}: a flat amount must be in the store's currency, {currency}"
+            )
+        try:
+            flat = to_minor(figure.strip(), currency)
         except MoneyError as error:
             raise InvalidInput(f"commission: {error}") from None
         if flat < 0:
@@ -61,9 +75,9 @@ class CommissionRule:
         return self.flat or 0
 
     def text(self, currency: str) -> str | None:
-        """``"10%"`` or ``"5.00"``, as an operator would write it."""
+        """``"10%"`` or ``"5.00 USD"``, as an operator writes it (and :meth:`parse` reads it)."""
         if self.rate_bps is not None:
             return format_rate(self.rate_bps)
         if self.flat is not None:
-            return format_minor(self.flat, currency)
+            return f"{format_minor(self.flat, currency)} {currency}"
         return None

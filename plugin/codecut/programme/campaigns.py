@@ -53,6 +53,34 @@ def add_campaign(
     return campaign
 
 
+def update_campaign(
+    session: Session,
+    campaign: Campaign,
+    *,
+    name: str | None = None,
+    commission: str | None = None,
+    hold_days: int | None = None,
+) -> Campaign:
+    """Change what is given; the rule applies to orders booked from now on (the ledger keeps
+    what earlier orders earned)."""
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("the campaign name must not be empty")
+        campaign.name = name.strip()
+    if commission is not None:
+        store = session.get(Store, campaign.store_id)
+        assert store is not None  # a foreign key
+        rule = CommissionRule.parse(commission, store.currency)
+        campaign.commission_rate_bps, campaign.commission_flat = rule.rate_bps, rule.flat
+    if hold_days is not None:
+        if hold_days < 0:
+            raise InvalidInput("hold days must not be negative")
+        campaign.hold_days = hold_days
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
 def get_campaign(session: Session, slug: str) -> Campaign:
     campaign = session.scalars(
         select(Campaign).where(col(Campaign.slug) == slug.strip().lower())

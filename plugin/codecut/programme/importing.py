@@ -17,7 +17,7 @@ from .campaigns import get_campaign
 from .codes import generate, taken_codes, validate_vanity
 from .influencers import influencer_values
 
-IMPORT_COLUMNS = ("email", "name", "handle", "followers", "commission", "code")
+IMPORT_COLUMNS = ("email", "name", "handle", "followers", "commission", "code", "stripe_account")
 _IMPORT_BATCH = 1000
 
 
@@ -69,6 +69,7 @@ def import_influencers(
                     handle=record.get("handle"),
                     followers=record.get("followers"),
                     commission=(record.get("commission") or "").strip() or None,
+                    stripe_account=record.get("stripe_account"),
                 )
                 vanity = (record.get("code") or "").strip()
                 wanted = validate_vanity(vanity) if vanity else None

@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Influencer, InfluencerStatus
+from ..money import format_rate
 
 INFLUENCER_STATUSES = tuple(s.value for s in InfluencerStatus)
 _EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[A-Za-z]{2,}$")
@@ -68,6 +69,43 @@ def add_influencer(session: Session, **fields: Any) -> Influencer:
     if get_influencer_or_none(session, values["email"]) is not None:
         raise Conflict(f"an influencer with email {values['email']} exists already")
     influencer = Influencer(**values)
+    session.add(influencer)
+    session.flush()
+    return influencer
+
+
+#: What ``update_influencer`` may change; each is validated as ``influencer_values`` does.
+UPDATABLE = ("name", "handle", "platform", "followers", "commission", "stripe_account")
+#: Given for ``commission`` or ``stripe_account``, removes the override or the account.
+CLEAR = "none"
+
+
+def update_influencer(session: Session, influencer: Influencer, **changes: Any) -> Influencer:
+    """Change the given fields (``None`` leaves a field as it is; ``"none"`` clears the
+    commission override or the Stripe account), validated by the same rules as a new one."""
+    unknown = set(changes) - set(UPDATABLE)
+    if unknown:
+        raise InvalidInput(f"cannot update {', '.join(sorted(unknown))}")
+    current: dict[str, Any] = {
+        "email": influencer.email,
+        "name": influencer.name,
+        "handle": influencer.handle,
+        "platform": influencer.platform,
+        "followers": influencer.followers,
+        "commission": (
+            None
+            if influencer.commission_rate_bps is None
+            else format_rate(influencer.commission_rate_bps)
+        ),
+        "stripe_account": influencer.stripe_account_id,
+    }
+    for field, value in changes.items():
+        if value is None:
+            continue
+        clears = field in ("commission", "stripe_account") and value.strip().lower() == CLEAR
+        current[field] = None if clears else value
+    for column, value in influencer_values(**current).items():
+        setattr(influencer, column, value)
     session.add(influencer)
     session.flush()
     return influencer
