@@ -14,6 +14,7 @@ from ..app import create_app
 from ..config import ConfigError
 from . import COMMANDS
 from .demo import demo_command
+from .devtools import devtools_group
 
 
 def _create_app() -> Flask:
@@ -30,5 +31,5 @@ main = FlaskGroup(
     load_dotenv=False,
     set_debug_flag=False,
 )
-for _command in [*COMMANDS, demo_command]:
+for _command in [*COMMANDS, demo_command, devtools_group]:
     main.add_command(_command)

@@ -4,7 +4,13 @@ It behaves as Stripe documents (https://docs.stripe.com/api/transfers,
 https://docs.stripe.com/api/idempotent_requests, https://docs.stripe.com/error-codes):
 
 * form-encoded ``POST /v1/transfers``, ``GET /v1/transfers`` (``transfer_group``, ``limit``,
-  ``starting_after``; newest first), ``GET /v1/transfers/{id}``; ``Authorization: Bearer sk_...``;
+  ``starting_after``; newest first), ``GET /v1/transfers/{id}``,
+  ``POST /v1/transfers/{id}/reversals`` (``amount``, default the rest), ``GET /v1/events``;
+  ``Authorization: Bearer sk_...``;
+* events (``transfer.created``, ``transfer.reversed``) as Stripe sends them: with ``forward_to``
+  set, each is POSTed there signed with ``webhook_secret`` in Stripe's ``Stripe-Signature`` scheme
+  (``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``), which is what ``codecut devtools stripe
+  --forward-to`` does for a running Codecut;
 * the first answer for an ``Idempotency-Key`` is stored once the endpoint started executing --
   successes, declines and 500s alike -- and replayed for the same key; the same key with other
   parameters is a 400 ``idempotency_error``; validation failures store nothing;
@@ -18,11 +24,15 @@ next transfer request, or pause it so a test can kill the client mid-call.
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import secrets
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,6 +57,10 @@ class FakeStripe:
     idempotent: dict[str, tuple[dict[str, Any], int, dict[str, Any]]] = field(default_factory=dict)
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
     faults: list[_Fault] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    forward_to: str | None = None
+    webhook_secret: str = ""
+    forwarded: list[tuple[str, int]] = field(default_factory=list)  # (event id, HTTP status)
     paused: threading.Event = field(default_factory=threading.Event)
     resume: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -96,7 +110,47 @@ class FakeStripe:
             transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
             self.balance[transfer["currency"]] = self.balance.get(transfer["currency"], 0) + amount
             copied: dict[str, Any] = json.loads(json.dumps(transfer))
-            return copied
+        self.emit("transfer.reversed", copied)
+        return copied
+
+    def emit(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
+        """Record an event as Stripe does and, with ``forward_to`` set, deliver it signed."""
+        event = {
+            "id": "evt_" + secrets.token_hex(12),
+            "object": "event",
+            "type": kind,
+            "created": int(time.time()),
+            "livemode": False,
+            "data": {"object": obj},
+        }
+        with self.lock:
+            self.events.append(event)
+        if self.forward_to:
+            self._forward(event)
+        return event
+
+    def _forward(self, event: dict[str, Any]) -> None:
+        body = json.dumps(event).encode()
+        timestamp = int(time.time())
+        mac = hmac.new(self.webhook_secret.encode(), b"%d." % timestamp + body, hashlib.sha256)
+        request = urllib.request.Request(
+            str(self.forward_to),
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Stripe-Signature": f"t={timestamp},v1={mac.hexdigest()}",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except OSError:
+            status = 0  # not reachable; Stripe would retry later
+        with self.lock:
+            self.forwarded.append((event["id"], status))
 
     @property
     def created(self) -> int:
@@ -150,6 +204,41 @@ class FakeStripe:
         self.transfers.append(transfer)
         return 200, transfer
 
+    def create_reversal(
+        self, transfer_id: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """``POST /v1/transfers/{id}/reversals``: the whole rest unless ``amount`` says less."""
+        with self.lock:
+            transfer = self._find(transfer_id)
+            remaining = (
+                None if transfer is None else transfer["amount"] - transfer["amount_reversed"]
+            )
+        if transfer is None or remaining is None:
+            return 404, _error(
+                "invalid_request_error",
+                "resource_missing",
+                f"No such transfer: '{transfer_id}'",
+                param="id",
+            )
+        raw = params.get("amount")
+        amount = remaining if raw in (None, "") else int(raw) if str(raw).isdigit() else -1
+        if not 0 < amount <= remaining:
+            return 400, _error(
+                "invalid_request_error",
+                "parameter_invalid_integer",
+                "Amount must be a positive integer no larger than what is left to reverse.",
+                param="amount",
+            )
+        reversed_transfer = self.reverse(transfer_id, amount)
+        return 200, {
+            "id": "trr_" + secrets.token_hex(12),
+            "object": "transfer_reversal",
+            "amount": amount,
+            "currency": reversed_transfer["currency"],
+            "transfer": transfer_id,
+            "created": int(time.time()),
+        }
+
 
 def _error(type_: str, code: str | None, message: str, param: str | None = None) -> dict[str, Any]:
     error: dict[str, Any] = {"type": type_, "message": message}
@@ -195,7 +284,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _authorised(self) -> bool:
         scheme, _, key = self.headers.get("Authorization", "").partition(" ")
-        if scheme == "Bearer" and key.startswith(self.server.fake.api_key_prefix):
+        if scheme == "Basic":  # curl -u sk_test_...: (the key as the user name), as Stripe takes
+            with contextlib.suppress(ValueError):
+                key = base64.b64decode(key).decode().partition(":")[0]
+        if scheme in ("Bearer", "Basic") and key.startswith(self.server.fake.api_key_prefix):
             return True
         self._send(
             401,
@@ -210,6 +302,20 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorised():
             return
         query = dict(parse_qsl(url.query))
+        if url.path == "/v1/events":
+            with fake.lock:
+                events = list(reversed(fake.events))
+            limit = int(query.get("limit", 10))
+            self._send(
+                200,
+                {
+                    "object": "list",
+                    "url": "/v1/events",
+                    "has_more": len(events) > limit,
+                    "data": events[:limit],
+                },
+            )
+            return
         if url.path == "/v1/transfers":
             with fake.lock:
                 found = [
@@ -259,6 +365,10 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.headers.get("Idempotency-Key")
         fake.requests.append(("POST", self.path, key))
         if not self._authorised():
+            return
+        parts = self.path.strip("/").split("/")
+        if len(parts) == 4 and parts[:2] == ["v1", "transfers"] and parts[3] == "reversals":
+            self._send(*fake.create_reversal(parts[2], parse_form(body)))
             return
         if self.path != "/v1/transfers":
             self._send(
@@ -332,6 +442,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         assert answer is not None
         self._send(answer[0], answer[1], replayed=answer[2])
+        if answer[0] == 200 and not answer[2]:
+            fake.emit("transfer.created", answer[1])
 
 
 class _Server(ThreadingHTTPServer):
@@ -342,9 +454,11 @@ class _Server(ThreadingHTTPServer):
 class StripeServer:
     """``with StripeServer() as stripe_server: ... stripe_server.url ...``"""
 
-    def __init__(self) -> None:
-        self.fake = FakeStripe()
-        self._server = _Server(("127.0.0.1", 0), _Handler)
+    def __init__(
+        self, port: int = 0, *, forward_to: str | None = None, webhook_secret: str = ""
+    ) -> None:
+        self.fake = FakeStripe(forward_to=forward_to, webhook_secret=webhook_secret)
+        self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.fake = self.fake
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
