@@ -45,3 +45,40 @@ def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
     )
     assert listed.returncode == 0
     assert listed.stdout.count('"influencer_email"') == 3
+
+
+def test_every_url_the_demo_prints_opens_as_printed(tmp_path: Path) -> None:
+    import re
+
+    import requests
+    from servers import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODECUT_")}
+    process = subprocess.Popen(
+        [CODECUT, "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        lines: list[str] = []
+        while not any("Serving on" in line for line in lines):
+            line = process.stderr.readline()
+            assert line, "".join(lines)
+            lines.append(line)
+        urls = {
+            url.rstrip(".,)'")
+            for url in re.findall(r"https?://\S+", "".join(lines))
+            if "/webhooks/" not in url  # a POST endpoint, named as where deliveries went
+        }
+        assert len(urls) >= 6
+        for url in sorted(urls):
+            response = requests.get(url, allow_redirects=False, timeout=10)
+            assert response.status_code in (200, 302, 401), (url, response.status_code)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

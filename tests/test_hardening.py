@@ -367,3 +367,18 @@ def test_refunds_of_an_order_without_our_code_are_ignored_at_once(client, engine
     assert body_json(shopify_post(client, cancelled, "orders/cancelled"))["status"] == "ignored"
     assert [status for status, _ in deliveries(engine)] == ["ignored"] * 3
     assert entries(engine) == []
+
+
+@pytest.mark.parametrize(
+    ("platform", "headers", "missing"),
+    [
+        ("shopify", {"X-Shopify-Hmac-Sha256": "x"}, "X-Shopify-Shop-Domain"),
+        ("shopify", {"X-Shopify-Shop-Domain": SHOP}, "X-Shopify-Hmac-Sha256"),
+        ("woocommerce", {"X-WC-Webhook-Signature": "x"}, "X-WC-Webhook-Source"),
+        ("generic", {"X-Codecut-Store": "x.example"}, "X-Codecut-Signature"),
+    ],
+)
+def test_a_missing_header_is_named(client, platform: str, headers: dict, missing: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.post(f"/webhooks/{platform}", data=b"{}", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == f"missing header {missing}"

@@ -268,7 +268,7 @@ def test_adjust_books_an_entry_and_audits_the_operator(papp, pcli) -> None:
         influencer(s, "anna@example.com")
     result = pcli(
         "commissions", "adjust", "--influencer", "Anna@Example.com", "--amount", "-5.00",
-        "--currency", "usd", "--memo", "duplicate order", "--json",
+        "--currency", "usd", "--memo", "duplicate order", "--json", "--yes",
     )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["amount"] == "-5.00"
@@ -292,6 +292,24 @@ def test_adjust_books_an_entry_and_audits_the_operator(papp, pcli) -> None:
         "--currency", "USD", "--memo", "m",
     ).exit_code == 1  # fmt: skip
     assert count(papp, LedgerEntry) == 1
+
+
+def test_adjust_in_a_currency_never_earned_in_needs_yes(papp, pcli) -> None:
+    with transaction(engine_of(papp)) as s:
+        entry(s, influencer(s, "anna@example.com"), 6000, "USD")
+    euros = ["commissions", "adjust", "--influencer", "anna@example.com", "--amount", "5.00"]
+    euros += ["--currency", "EUR", "--memo", "bonus"]
+    refused = pcli(*euros)
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "Error: anna@example.com has never earned in EUR (only in USD); "
+        "give --yes to book an adjustment in a new currency"
+    )
+    assert count(papp, LedgerEntry) == 1
+    dollars = [*euros[:-4], "--currency", "USD", "--memo", "bonus"]
+    assert pcli(*dollars).exit_code == 0
+    assert pcli(*euros, "--yes").exit_code == 0
+    assert sorted(e.currency for e in entries_of(papp)) == ["EUR", "USD", "USD"]
 
 
 @settings(

@@ -16,6 +16,7 @@ from flask import Flask
 from .config import ConfigError, Settings, apply_defaults, load_environment
 from .extension import Codecut
 from .web.errors import register_json_errors
+from .web.landing import landing
 
 log = logging.getLogger("codecut")
 
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, development: bool = F
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     Codecut(app, cli_group=None)
+    app.register_blueprint(landing)
     register_json_errors(app)
     return app
 

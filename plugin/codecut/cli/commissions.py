@@ -32,8 +32,13 @@ def commissions_approve(as_of: date | None) -> None:
 @click.option("--amount", required=True, help="Signed, in major units: -5.00 takes back 5.")
 @click.option("--currency", required=True)
 @click.option("--memo", required=True, help="Why; kept on the entry and in the audit log.")
+@click.option(
+    "--yes", "new_currency", is_flag=True, help="Book it even in a currency they never earned in."
+)
 @json_option
-def commissions_adjust(email: str, amount: str, currency: str, memo: str, as_json: bool) -> None:
+def commissions_adjust(
+    email: str, amount: str, currency: str, memo: str, new_currency: bool, as_json: bool
+) -> None:
     """Book a correction as a new approved entry (the ledger is never edited)."""
     with transaction(engine()) as session:
         entry = adjustments.adjust(
@@ -43,6 +48,7 @@ def commissions_adjust(email: str, amount: str, currency: str, memo: str, as_jso
             currency=currency,
             memo=memo,
             actor=audit.os_actor(),
+            new_currency=new_currency,
         )
         record = {
             "entry_id": entry.id,

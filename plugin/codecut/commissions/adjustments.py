@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from ..access import audit
 from ..errors import InvalidInput
-from ..models import EntryKind, EntryStatus, LedgerEntry, id_of, utcnow
+from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Store, id_of, utcnow
 from ..money import MoneyError, currency_code, format_minor, to_minor
 from ..programme.influencers import get_influencer
 
@@ -39,6 +40,19 @@ def book_adjustment(
     return entry
 
 
+def _currencies_of(session: Session, influencer_id: int) -> set[str]:
+    """The currencies an influencer earns in: their entries' and their codes' stores'."""
+    booked = select(col(LedgerEntry.currency)).where(
+        col(LedgerEntry.influencer_id) == influencer_id
+    )
+    selling = (
+        select(col(Store.currency))
+        .join(Code, col(Code.store_id) == col(Store.id))
+        .where(col(Code.influencer_id) == influencer_id)
+    )
+    return set(session.scalars(booked.union(selling)))
+
+
 def adjust(
     session: Session,
     *,
@@ -47,8 +61,14 @@ def adjust(
     currency: str,
     memo: str,
     actor: str,
+    new_currency: bool = False,
 ) -> LedgerEntry:
-    """``codecut commissions adjust``: validated first, then booked with its audit event."""
+    """``codecut commissions adjust``: validated first, then booked with its audit event.
+
+    A currency the influencer has never earned in (no entry in it, no code in a store selling in
+    it) is most likely a slip (EUR for USD), and would open a balance of its own: refused unless
+    ``new_currency`` says it is meant.
+    """
     influencer = get_influencer(session, influencer_email)
     try:
         code = currency_code(currency)
@@ -59,6 +79,13 @@ def adjust(
         raise InvalidInput("an adjustment of zero changes nothing")
     if not memo or not memo.strip():
         raise InvalidInput("an adjustment needs a memo saying why")
+    known = _currencies_of(session, id_of(influencer))
+    if code not in known and not new_currency:
+        raise InvalidInput(
+            f"{influencer.email} has never earned in {code} "
+            f"({'only in ' + ', '.join(sorted(known)) if known else 'nothing yet'}); "
+            "give --yes to book an adjustment in a new currency"
+        )
     entry = book_adjustment(
         session,
         influencer_id=id_of(influencer),

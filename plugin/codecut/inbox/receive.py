@@ -25,7 +25,7 @@ from ..commissions.posting import NOT_OURS, Posting, Result, combine
 from ..db import is_transient, transaction
 from ..errors import Unauthorized
 from ..models import EventStatus, Store, WebhookEvent, table_of, utcnow
-from ..storefronts.base import Event, Rejected, StorefrontAdapter
+from ..storefronts.base import Event, Rejected, StorefrontAdapter, header
 from .writer_queue import writer_queue
 
 log = logging.getLogger("codecut")
@@ -184,6 +184,9 @@ def receive(
 def _signed_store(
     connection: Connection, adapter: StorefrontAdapter, body: bytes, headers: Mapping[str, str]
 ) -> Any:
+    for name in (adapter.store_header, adapter.signature_header):
+        if not header(headers, name):
+            raise Unauthorized(f"missing header {name}")
     domain = adapter.store_domain(headers)
     store = (
         connection.execute(

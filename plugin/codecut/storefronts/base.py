@@ -141,6 +141,9 @@ class StorefrontAdapter(Protocol):
 
     #: ``shopify``, ``woocommerce`` or ``generic``: the URL segment and ``Store.platform``.
     platform: str
+    #: The headers that name the store and carry the signature (named when one is missing).
+    store_header: str
+    signature_header: str
 
     def store_domain(self, headers: Mapping[str, str]) -> str | None:
         """The store the delivery claims to come from (verified by the signature next)."""

@@ -65,12 +65,14 @@ class GenericAdapter:
     """Codecut's documented format, signed with a hex HMAC-SHA256 of the raw body."""
 
     platform = "generic"
+    store_header = "X-Codecut-Store"
+    signature_header = "X-Codecut-Signature"
 
     def store_domain(self, headers: Mapping[str, str]) -> str | None:
-        return header_host(headers, "X-Codecut-Store")
+        return header_host(headers, self.store_header)
 
     def verify(self, body: bytes, headers: Mapping[str, str], secrets: list[str]) -> bool:
-        signature = header(headers, "X-Codecut-Signature") or ""
+        signature = header(headers, self.signature_header) or ""
         if signature.lower().startswith("sha256="):
             signature = signature[len("sha256=") :]
         return signature_matches(signature, body, secrets, encoding="hex")

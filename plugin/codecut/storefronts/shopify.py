@@ -63,13 +63,15 @@ class ShopifyAdapter:
     """Shopify's HTTPS webhook contract (https://shopify.dev/docs/apps/build/webhooks)."""
 
     platform = "shopify"
+    store_header = "X-Shopify-Shop-Domain"
+    signature_header = "X-Shopify-Hmac-Sha256"
 
     def store_domain(self, headers: Mapping[str, str]) -> str | None:
-        domain = header(headers, "X-Shopify-Shop-Domain")
+        domain = header(headers, self.store_header)
         return domain.lower() if domain else None
 
     def verify(self, body: bytes, headers: Mapping[str, str], secrets: list[str]) -> bool:
-        return signature_matches(header(headers, "X-Shopify-Hmac-Sha256"), body, secrets)
+        return signature_matches(header(headers, self.signature_header), body, secrets)
 
     def delivery(self, headers: Mapping[str, str]) -> Delivery:
         return Delivery(

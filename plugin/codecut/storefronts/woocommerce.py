@@ -98,13 +98,15 @@ class WooCommerceAdapter:
     """WooCommerce's webhook contract (``WC_Webhook::deliver()``)."""
 
     platform = "woocommerce"
+    store_header = "X-WC-Webhook-Source"
+    signature_header = "X-WC-Webhook-Signature"
 
     def store_domain(self, headers: Mapping[str, str]) -> str | None:
-        return header_host(headers, "X-WC-Webhook-Source")
+        return header_host(headers, self.store_header)
 
     def verify(self, body: bytes, headers: Mapping[str, str], secrets: list[str]) -> bool:
         keys = [wordpress_secret(secret) for secret in secrets]
-        return signature_matches(header(headers, "X-WC-Webhook-Signature"), body, keys)
+        return signature_matches(header(headers, self.signature_header), body, keys)
 
     def delivery(self, headers: Mapping[str, str]) -> Delivery:
         """WooCommerce sends no event id or timestamp; its delivery id is new on every send."""
