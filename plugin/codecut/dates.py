@@ -7,7 +7,9 @@ the next day must all exist, so the range stops well inside what ``datetime`` ca
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InvalidInput
 
@@ -34,6 +36,44 @@ def check_period(first: date | None, last: date | None) -> None:
     """A period's first day must not come after its last."""
     if first is not None and last is not None and first > last:
         raise InvalidInput(f"the period starts ({first}) after it ends ({last})")
+
+
+# -- days belong to the store ---------------------------------------------------------------------
+# Brands close their months in their own zone: every day boundary (period filters, the portal's
+# chart, holds, campaign dates) is taken in the store's IANA time zone, default UTC.
+
+DEFAULT_ZONE = "UTC"
+
+
+@cache
+def zone(name: str | None) -> ZoneInfo:
+    """The IANA zone ``name`` (``Europe/Stockholm``); :class:`InvalidInput` if there is none."""
+    text = DEFAULT_ZONE if name is None else name.strip()
+    try:
+        if not text or len(text) > 64 or text.startswith(("/", ".")) or ".." in text:
+            raise ValueError
+        return ZoneInfo(text)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise InvalidInput(
+            f"time zone {name!r} is not an IANA time zone name (e.g. Europe/Stockholm, UTC)"
+        ) from None
+
+
+def day_start(day: date, zone_name: str | None = DEFAULT_ZONE) -> datetime:
+    """The moment (UTC) a day begins in a zone: a day there is [day_start(d), day_start(d+1)),
+    23 or 25 hours long when the clocks change."""
+    return datetime.combine(day, time.min, tzinfo=zone(zone_name)).astimezone(UTC)
+
+
+def day_end(day: date, zone_name: str | None = DEFAULT_ZONE) -> datetime:
+    """The moment (UTC) the next day begins: the exclusive end of ``day``."""
+    return day_start(day + timedelta(days=1), zone_name)
+
+
+def local_day(moment: datetime, zone_name: str | None = DEFAULT_ZONE) -> date:
+    """The day a moment falls on in a zone (a naive moment is UTC, as the database keeps it)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone(zone_name)).date()
 
 
 def stored_day(value: object) -> date | None:

@@ -18,20 +18,56 @@ store_group = group("store", "Storefronts whose webhooks Codecut accepts.")
 @click.option("--secret", required=True, help="The webhook signing secret the store uses.")
 @click.option("--currency", required=True, help="The shop's currency (ISO-4217), e.g. USD.")
 @click.option("--url", default=None, help="The storefront's public URL, for share links.")
+@click.option(
+    "--timezone",
+    default="UTC",
+    show_default=True,
+    help="The IANA zone the brand keeps its days in, e.g. Europe/Stockholm.",
+)
 @json_option
 def store_add(
-    platform: str, domain: str, secret: str, currency: str, url: str | None, as_json: bool
+    platform: str,
+    domain: str,
+    secret: str,
+    currency: str,
+    url: str | None,
+    timezone: str,
+    as_json: bool,
 ) -> None:
     """Register a store."""
     with transaction(engine()) as session:
         store = stores.add_store(
-            session, platform=platform, domain=domain, secret=secret, currency=currency, url=url
+            session,
+            platform=platform,
+            domain=domain,
+            secret=secret,
+            currency=currency,
+            url=url,
+            timezone=timezone,
         )
         record = store_record(store)
     if as_json:
         echo_json(record)
     else:
         info(f"store {store.domain} ({store.platform}, {store.currency}) added")
+
+
+@store_group.command("update")
+@click.argument("domain")
+@click.option("--timezone", default=None, help="An IANA zone, e.g. Europe/Stockholm.")
+@click.option("--url", default=None, help="The storefront's public URL ('' to clear).")
+@json_option
+def store_update(domain: str, timezone: str | None, url: str | None, as_json: bool) -> None:
+    """Change a store's time zone or public URL."""
+    with transaction(engine()) as session:
+        store = stores.update_store(
+            session, stores.get_store(session, domain), timezone=timezone, url=url
+        )
+        record = store_record(store)
+    if as_json:
+        echo_json(record)
+    else:
+        info(f"store {store.domain} updated (time zone {store.timezone})")
 
 
 @store_group.command("list")
@@ -44,7 +80,9 @@ def store_list(as_json: bool) -> None:
         echo_json(records)
         return
     for record in records:
-        click.echo(f"{record['domain']}\t{record['platform']}\t{record['currency']}")
+        click.echo(
+            f"{record['domain']}\t{record['platform']}\t{record['currency']}\t{record['timezone']}"
+        )
 
 
 @store_group.command("rotate-secret")

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..dates import DEFAULT_ZONE, local_day
 from ..models import EntryKind, EntryStatus, EventStatus, utcnow
 from ..storefronts.base import CancelEvent, Event, OrderEvent, RefundEvent
 from .approval import approved_through
@@ -82,10 +83,12 @@ class Posting:
         *,
         hold_days: int,
         now: datetime | None = None,
+        timezone: str = DEFAULT_ZONE,
     ) -> None:
         self.connection = connection
         self.store_id = store_id
         self.currency = currency
+        self.timezone = timezone  # the store's: holds and campaign dates count its days
         self.hold_days = hold_days
         self.now = now or utcnow()
         self.booked: list[str] = []
@@ -282,7 +285,7 @@ class Posting:
             attribution,
             test=order.test,
             buyer_email=event.buyer_email,
-            placed_on=placed.date() if placed else None,
+            placed_on=local_day(placed, self.timezone) if placed else None,
         )
         rule = rule_for(attribution)
         amount = 0 if reason else rule.commission(order.base_amount)
@@ -296,7 +299,8 @@ class Posting:
                 "amount": amount,
                 "base_amount": order.base_amount,
                 "rate_bps": rule.rate_bps,
-                "available_on": _day(order.paid_at or self.now) + timedelta(days=hold),
+                "available_on": local_day(order.paid_at or self.now, self.timezone)
+                + timedelta(days=hold),
                 "dedupe_key": f"commission:{order.external_id}",
                 "reason": reason,
                 "memo": f"earns nothing: {reason}" if reason else None,
@@ -373,7 +377,9 @@ class Posting:
             "amount": amount,
             "base_amount": base,
             "rate_bps": commission.rate_bps,
-            "available_on": commission.available_on if pending else _day(self.now),
+            "available_on": (
+                commission.available_on if pending else local_day(self.now, self.timezone)
+            ),
             "dedupe_key": key,
             "reason": reason,
             "memo": memo,
@@ -440,10 +446,6 @@ def _is_newer(new: datetime | None, stored: str | None) -> bool:
     if new is None or stored is None:
         return True
     return new.astimezone(UTC) > datetime.fromisoformat(stored)
-
-
-def _day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
 
 
 def combine(results: list[Result]) -> Result:

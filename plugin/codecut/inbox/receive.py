@@ -78,7 +78,11 @@ _STORES = table_of(Store)
 # The hot path's statements, built once (building one costs more than running it).
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 _SELECT_STORE = select(
-    _STORES.c.id, _STORES.c.currency, _STORES.c.webhook_secret, _STORES.c.previous_webhook_secret
+    _STORES.c.id,
+    _STORES.c.currency,
+    _STORES.c.timezone,
+    _STORES.c.webhook_secret,
+    _STORES.c.previous_webhook_secret,
 ).where(_STORES.c.domain == bindparam("domain"), _STORES.c.platform == bindparam("platform"))
 _WAITING = (
     _EVENTS.c.store_id == bindparam("for_store"),
@@ -240,7 +244,12 @@ def process(
         return
     row.order_external_id = events[0].order_id if events else None
     posting = Posting(
-        connection, store.id, store.currency, hold_days=hold_days, now=row.processed_at
+        connection,
+        store.id,
+        store.currency,
+        hold_days=hold_days,
+        now=row.processed_at,
+        timezone=store.timezone,
     )
     result = combine([posting.apply(event) for event in events])
     _drain(connection, store, adapter, posting, exclude=row.id)

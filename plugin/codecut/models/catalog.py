@@ -38,6 +38,8 @@ class Store(SQLModel, table=True):
     previous_webhook_secret: str | None = Field(default=None, max_length=255)
     currency: str = Field(max_length=3)  # the shop's own currency; commissions are booked in it
     url: str | None = Field(default=None, max_length=500)
+    # The IANA zone the brand keeps its days in (periods, holds, charts); see codecut.dates.
+    timezone: str = Field(default="UTC", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
 
 

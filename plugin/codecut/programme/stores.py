@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from ..dates import zone
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Platform, Store
 from ..money import MoneyError, currency_code
@@ -31,6 +32,7 @@ def add_store(
     secret: str,
     currency: str,
     url: str | None = None,
+    timezone: str = "UTC",
 ) -> Store:
     if platform not in PLATFORMS:
         raise InvalidInput(f"platform must be one of {', '.join(PLATFORMS)}, not {platform!r}")
@@ -40,11 +42,17 @@ def add_store(
         currency = currency_code(currency)
     except MoneyError as error:
         raise InvalidInput(str(error)) from None
+    timezone = zone(timezone).key
     domain = normalize_domain(domain)
     if session.scalars(select(col(Store.id)).where(col(Store.domain) == domain)).first():
         raise Conflict(f"a store with domain {domain} exists already")
     store = Store(
-        platform=platform, domain=domain, webhook_secret=secret, currency=currency, url=url
+        platform=platform,
+        domain=domain,
+        webhook_secret=secret,
+        currency=currency,
+        url=url,
+        timezone=timezone,
     )
     session.add(store)
     session.flush()
@@ -62,6 +70,19 @@ def get_store(session: Session, domain: str) -> Store:
 
 def list_stores(session: Session) -> list[Store]:
     return list(session.scalars(select(Store).order_by(col(Store.id))))
+
+
+def update_store(
+    session: Session, store: Store, *, timezone: str | None = None, url: str | None = None
+) -> Store:
+    """Change a store's time zone (days from now on are cut in it) or its public URL."""
+    if timezone is not None:
+        store.timezone = zone(timezone).key
+    if url is not None:
+        store.url = url.strip() or None
+    session.add(store)
+    session.flush()
+    return store
 
 
 def rotate_store_secret(session: Session, store: Store, new_secret: str) -> Store:

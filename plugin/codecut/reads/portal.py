@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from ..commissions.approval import approved_through
-from ..dates import stored_day
+from ..dates import DEFAULT_ZONE, local_day
 from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store, id_of
 from ..payouts.minimum import PayoutMinimum
 from .balances import influencer_balances, is_settled, status_of, with_settlement
@@ -92,29 +92,33 @@ def week_start(day: date) -> date:
 def weekly_earnings(
     session: Session, influencer_id: int, *, today: date, weeks: int = WEEKS
 ) -> dict[str, list[Week]]:
-    """Net earnings per week (Monday to Sunday, UTC) for the last ``weeks`` weeks, per currency,
-    by when each fact happened: the order's placing for a commission, the refund's own date for
-    a reversal (not when Codecut recorded them).
+    """Net earnings per week (Monday to Sunday, in each store's time zone) for the last ``weeks``
+    weeks, per currency, by when each fact happened: the order's placing for a commission, the
+    refund's own date for a reversal (not when Codecut recorded them).
 
-    Grouped by day in the database (at most ``7 x weeks`` rows per currency) and folded into weeks
-    here, which keeps the SQL the same on SQLite and PostgreSQL. Weeks without earnings are zero.
+    Grouped by store zone and UTC minute in the database (every zone's offset is whole
+    minutes, so each group lies in one local day) and folded into the store's days here, which
+    keeps the SQL the same on SQLite and PostgreSQL (SQLite knows no time zones). Weeks without
+    earnings are zero.
     """
     first = week_start(today) - timedelta(weeks=weeks - 1)
-    since = datetime.combine(first, time.min, tzinfo=UTC)
-    day = _utc_day(session, col(LedgerEntry.occurred_at))
+    since = datetime.combine(first - timedelta(days=1), time.min, tzinfo=UTC)  # zones east of UTC
+    minute = _utc_minute(session, col(LedgerEntry.occurred_at))
+    zone_of = func.coalesce(col(Store.timezone), DEFAULT_ZONE)
     rows = session.execute(
-        select(col(LedgerEntry.currency), day, func.sum(col(LedgerEntry.amount)))
+        select(col(LedgerEntry.currency), zone_of, minute, func.sum(col(LedgerEntry.amount)))
+        .outerjoin(Store, col(Store.id) == col(LedgerEntry.store_id))
         .where(
             col(LedgerEntry.influencer_id) == influencer_id,
             col(LedgerEntry.occurred_at) >= since,
             col(LedgerEntry.status) != EntryStatus.VOID,
         )
-        .group_by(col(LedgerEntry.currency), day)
+        .group_by(col(LedgerEntry.currency), zone_of, minute)
     ).all()
     sums: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for currency, booked_on, amount in rows:
-        booked_day = stored_day(booked_on)
-        if booked_day is not None:
+    for currency, zone_name, minute_text, amount in rows:
+        booked_day = local_day(_minute_start(minute_text), zone_name)
+        if booked_day >= first:
             sums[currency][week_start(booked_day)] += int(amount)
     starts = [first + timedelta(weeks=n) for n in range(weeks)]
     return {
@@ -123,12 +127,16 @@ def weekly_earnings(
     }
 
 
-def _utc_day(session: Session, column: Any) -> Any:
+def _utc_minute(session: Session, column: Any) -> Any:
+    """The UTC minute a moment falls in, as ``YYYY-MM-DD HH:MM`` text on both databases."""
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS.ffffff" text: the day is its first ten characters,
-    # which is twice as fast as date() over thousands of rows.
-    return func.substr(column, 1, 10)
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI")
+    # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS.ffffff" text: the minute is its first 16 characters.
+    return func.substr(column, 1, 16)
+
+
+def _minute_start(text_: str) -> datetime:
+    return datetime.strptime(str(text_)[:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
 
 
 # -- orders --------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ def store_record(store: Store) -> dict[str, Any]:
         "domain": store.domain,
         "currency": store.currency,
         "url": store.url,
+        "timezone": store.timezone,
         "secret_rotating": store.previous_webhook_secret is not None,
         "created_at": iso(store.created_at),
     }
