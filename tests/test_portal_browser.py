@@ -181,3 +181,84 @@ def test_sign_in_check_figures_download_and_sign_out(browser, served, width, hei
     assert page.url.startswith(f"{base}/portal/login")
     assert problems == []
     context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)], ids=["phone", "laptop"])
+def test_the_cards_say_one_true_thing_in_the_browser(  # type: ignore[no-untyped-def]
+    browser, sqlite_template, tmp_path, width, height
+) -> None:
+    """A payout on its way has its own card and date, a refund after it makes the balance
+    negative and names the order, an emptied pending card names no date, the chart says what
+    it counts: read by a person on a phone."""
+    from codecut.access.login_links import issue_token
+    from codecut.models import Influencer, LedgerEntry
+
+    database = tmp_path / "codecut.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    app = make_app(f"sqlite:///{database}", tmp_path, CODECUT_PUBLIC_URL=base)
+    app.config["TESTING"] = False
+    today = utcnow().date()
+    with transaction(get_state(app).engine) as s:
+        cora = seller(s, email="cora@example.com", name="Cora", code="CORA10")
+        sent = payout(
+            s, cora, amount=396500, created=at(today - timedelta(days=2)), status="pending"
+        )
+        row = order(
+            s, cora, number="#4001", base=3965000, placed=at(today - timedelta(days=50)),
+            status="paid", payout=sent,
+        )  # fmt: skip
+        order(
+            s, cora, number="#4002", base=9000, placed=at(today - timedelta(days=3)),
+            refunded=9000, refund_reason="cancel",
+        )  # fmt: skip
+        s.add(
+            LedgerEntry(
+                influencer_id=cora.id, store_id=cora.store.id, order_id=row.id, kind="reversal",
+                status="approved", currency="USD", amount=-2410, available_on=today,
+                dedupe_key="refund:late", reason="refund", refunded_at=at(today),
+                occurred_at=at(today),
+            )
+        )  # fmt: skip
+    with transaction(get_state(app).engine) as s:
+        who = s.scalars(select(Influencer).where(Influencer.email == "cora@example.com")).one()
+        link = f"{base}/portal/login/{issue_token(s, who, app.config['SECRET_KEY'])}"
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(link)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/portal/")
+        figure = lambda name: page.locator(f'[data-figure="{name}"]')  # noqa: E731
+        note = lambda name: page.locator(f'[data-test="{name}"]')  # noqa: E731
+        assert figure("payable").inner_text() == "-$24.10"
+        assert figure("in_payout").inner_text() == "$3,965.00"
+        assert figure("pending").inner_text() == "$0.00"
+        for name in ("payable", "in_payout", "pending"):
+            assert figure(name).is_visible(), name
+        assert note("payable-note").inner_text() == (
+            "Refunds that came after a payout are taken from your next payouts."
+        )
+        assert note("in-payout-note").inner_text().startswith("In the payout of ")
+        assert note("pending-note").inner_text() == "Nothing waiting."
+        clawbacks = note("clawbacks")
+        assert clawbacks.is_visible() and "Order #4001: -$24.10, refunded" in clawbacks.inner_text()
+        assert "of it is being paid out now" not in page.content()
+        assert (
+            page.get_by_text("Each order counts in the week it was placed", exact=False).count()
+            >= 1
+        )
+        # Nothing is wider than the screen: no sideways scrolling on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / f"portal-{width}-cards.png", full_page=True)
+    finally:
+        context.close()
+        server.shutdown()
+        get_state(app).engine.dispose()
