@@ -83,6 +83,9 @@ def test_ledger_xlsx_opens_right(papp, pcli, tmp_path) -> None:
     assert all(row[col["memo"]].data_type == "s" for row in cells if row[col["memo"]].value)
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == f"A1:V{len(rows)}"
     assert sheet.column_dimensions["C"].width > sheet.column_dimensions["A"].width
+    # What base_amount means is on its header, as a comment.
+    note = sheet.cell(row=1, column=col["base_amount"] + 1).comment
+    assert note is not None and "Reversal rows: the refunded goods" in note.text
     totals = list(book["totals"].iter_rows(values_only=True))
     assert totals[0] == ("currency", "rows", "base_amount", "amount", "order_total")
     assert totals[1:] == [

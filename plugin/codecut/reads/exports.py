@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
@@ -48,6 +48,24 @@ LEDGER_COLUMNS = [
     "order_placed_at",
     "refunded_at",
 ]
+
+#: What the ledger's less obvious columns mean: the README says the same, and each XLSX file
+#: carries it as a comment on the column's header.
+LEDGER_NOTES = {
+    "created_at": "When Codecut recorded the entry (UTC).",
+    "base_amount": (
+        "Commission rows: the order's commissionable base (goods after discounts, without "
+        "shipping, tax, duties or tips). Reversal rows: the refunded goods (or money, when the "
+        "store sent no goods detail)."
+    ),
+    "amount": "The commission (positive) or what a refund or correction took back (negative).",
+    "status": "pending | approved | held | paid | void, as of the export.",
+    "available_on": "The day the hold ends and the entry becomes payable (the store's day).",
+    "payout_id": "The payout that settles the entry, if any.",
+    "rate": "The commission rate applied; empty for a flat amount per order.",
+    "order_placed_at": "When the order was placed (UTC).",
+    "refunded_at": "Reversal rows: when the refund or cancellation happened (UTC).",
+}
 
 #: What a ledger period filters on: when Codecut recorded the entry, or when its fact happened
 #: (the order was placed, for commissions; refunded or cancelled, for reversals).
@@ -316,11 +334,12 @@ class Export:
     columns: list[str]
     rows: Callable[[Session], Iterator[dict[str, Any]]]
     csv: Callable[[Session, Tally], Iterator[bytes]]
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     def write(self, session: Session, fmt: str, target: IO[bytes]) -> int:
         """Write the export to a binary file; returns the number of rows."""
         if fmt == "xlsx":
-            return write_xlsx(self.rows(session), self.columns, target, self.name)
+            return write_xlsx(self.rows(session), self.columns, target, self.name, self.notes)
         tally = Tally()
         for chunk in self.csv(session, tally):
             target.write(chunk)
@@ -333,6 +352,7 @@ def ledger_export(which: LedgerFilter | None = None) -> Export:
         columns=LEDGER_COLUMNS,
         rows=lambda session: iter_ledger_rows(session, which),
         csv=lambda session, tally: ledger_csv(session, which, tally=tally),
+        notes=LEDGER_NOTES,
     )
 
 

@@ -11,7 +11,7 @@ Written by xlsxwriter in ``constant_memory`` mode: rows are flushed as they are 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -55,9 +55,15 @@ def _moment(value: str) -> datetime:
 
 
 def write_xlsx(
-    rows: Iterable[dict[str, Any]], columns: list[str], target: str | IO[bytes], sheet: str
+    rows: Iterable[dict[str, Any]],
+    columns: list[str],
+    target: str | IO[bytes],
+    sheet: str,
+    notes: Mapping[str, str] | None = None,
 ) -> int:
-    """Write ``rows`` as the sheet ``sheet`` plus a ``totals`` sheet; returns the row count."""
+    """Write ``rows`` as the sheet ``sheet`` plus a ``totals`` sheet; returns the row count.
+
+    ``notes`` describe columns: each is a comment on its header cell (shown on hover)."""
     workbook = xlsxwriter.Workbook(
         target, {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
     )
@@ -80,6 +86,8 @@ def write_xlsx(
         width = _WIDTHS.get(kind) or _NARROW_TEXT.get(column) or _WIDE_TEXT.get(column, 18)
         worksheet.set_column(index, index, width)
         worksheet.write_string(0, index, column, header)
+        if notes and column in notes:
+            worksheet.write_comment(0, index, notes[column], {"x_scale": 2, "y_scale": 1.5})
     worksheet.freeze_panes(1, 0)
 
     money_columns = [c for c in columns if c in MONEY]
