@@ -44,6 +44,9 @@ def gunicorn(
             **os.environ,
             "CODECUT_DATABASE_URL": database_url,
             "CODECUT_SECRET_KEY": "gunicorn-test-secret",
+            # Production refuses to log sign-in links; nothing here signs in by mail.
+            "CODECUT_MAIL_SERVER": "127.0.0.1",
+            "CODECUT_MAIL_PORT": "9",
             "CODECUT_INSTANCE_PATH": instance,
             "PYTHONPATH": os.pathsep.join(
                 [str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH", "")]

@@ -55,6 +55,7 @@ def test_environment_configures_the_standalone_service(tmp_path, monkeypatch) ->
     monkeypatch.setenv("CODECUT_SECRET_KEY", "from-env")
     monkeypatch.setenv("CODECUT_HOLD_DAYS", "14")
     monkeypatch.setenv("CODECUT_DATABASE_URL", f"sqlite:///{tmp_path}/env.sqlite3")
+    monkeypatch.setenv("CODECUT_MAIL_SERVER", "smtp.example.com")
     app = create_app()
     assert get_state(app).settings.hold_days == 14
     assert app.secret_key == "from-env"
@@ -76,6 +77,18 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
     assert development.secret_key == create_app(development=True).secret_key  # kept on disk
 
 
+def test_production_refuses_to_log_sign_in_links(monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Without a mail server, sign-in links would go to the log: fine for development, never
+    in production, where anyone reading the logs could sign in as an influencer."""
+    monkeypatch.setenv("CODECUT_SECRET_KEY", "k")
+    monkeypatch.delenv("CODECUT_MAIL_SERVER", raising=False)
+    monkeypatch.setenv("CODECUT_INSTANCE_PATH", str(tmp_path))
+    with pytest.raises(ConfigError, match=r"^CODECUT_MAIL_SERVER is not set"):
+        create_app()
+    assert create_app(development=True) is not None  # codecut run, codecut demo
+    assert create_app({"TESTING": True}) is not None
+
+
 def test_embedded_under_a_prefix(tmp_path) -> None:  # type: ignore[no-untyped-def]
     import importlib.util
     import pathlib
@@ -90,6 +103,13 @@ def test_embedded_under_a_prefix(tmp_path) -> None:  # type: ignore[no-untyped-d
     )
     client = shop.test_client()
     assert client.get("/").status_code == 200
+    assert client.get("/affiliates/healthz").get_json() == {"status": "ok"}
+    behind = client.get("/affiliates/readyz")  # nobody ran the migrations yet
+    assert behind.status_code == 503 and "codecut db upgrade" in behind.get_json()["reason"]
+    from codecut import db as database
+    from codecut.state import get_state
+
+    database.upgrade(get_state(shop).engine)
     assert client.get("/affiliates/health").get_json() == {"status": "ok"}
     assert "codecut" in shop.cli.commands
 

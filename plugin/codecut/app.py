@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask
 
+from . import logs
 from .config import ConfigError, Settings, apply_defaults, load_environment
 from .extension import Codecut
 from .web.errors import register_json_errors
@@ -45,11 +46,19 @@ def create_app(config: Mapping[str, Any] | None = None, *, development: bool = F
             )
         secret = _development_secret(app.instance_path)
         app.config["CODECUT_SECRET_KEY"] = secret
+    production = not (development or app.debug or app.testing)
+    if production and not app.config.get("CODECUT_MAIL_SERVER"):
+        raise ConfigError(
+            "CODECUT_MAIL_SERVER is not set: in production sign-in links are mailed, never "
+            "written to the log (where anyone reading the logs could sign in as an influencer). "
+            "Set CODECUT_MAIL_SERVER (and CODECUT_MAIL_PORT, _USERNAME, _PASSWORD, _USE_TLS)."
+        )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     Codecut(app, cli_group=None)
+    logs.configure(app.config["CODECUT_LOG_FORMAT"])
     app.register_blueprint(landing)
     register_json_errors(app)
     return app

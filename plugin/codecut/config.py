@@ -50,7 +50,16 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_LOGIN_TOKEN_MAX_AGE": (15 * 60, int),
     # Portal: the locale money is formatted in when the browser names none we know.
     "CODECUT_DEFAULT_LOCALE": ("en_US", str),
+    # Logs: "text" for people, "json" (one object per line) for a log pipeline.
+    "CODECUT_LOG_FORMAT": ("text", str),
+    # Prometheus metrics at /metrics; behind a bearer token when one is set.
+    "CODECUT_METRICS": (False, bool),
+    "CODECUT_METRICS_TOKEN": (None, str),
+    # How many proxies in front of Codecut set X-Forwarded-For/-Proto (0: trust no such header).
+    "CODECUT_TRUSTED_PROXIES": (0, int),
 }
+
+LOG_FORMATS = ("text", "json")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -122,6 +131,10 @@ class Settings:
     mail_sender: str
     login_token_max_age: int
     default_locale: str
+    log_format: str
+    metrics: bool
+    metrics_token: str | None
+    trusted_proxies: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, instance_path: str) -> Settings:
@@ -138,6 +151,12 @@ class Settings:
             values["payout_minimum"] = PayoutMinimum.parse(values["payout_minimum"])
         except ValueError as error:
             raise ConfigError(f"CODECUT_PAYOUT_MINIMUM {error}") from None
+        if values["log_format"] not in LOG_FORMATS:
+            raise ConfigError(
+                f"CODECUT_LOG_FORMAT must be text or json, not {values['log_format']!r}"
+            )
+        if values["trusted_proxies"] < 0:
+            raise ConfigError("CODECUT_TRUSTED_PROXIES cannot be negative")
         values["public_url"] = values["public_url"].rstrip("/")
         values["url_prefix"] = values["url_prefix"].rstrip("/")
         return cls(**values)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -160,3 +162,23 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         return context.get_current_revision()
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration this installation ships (read once: the files do not change)."""
+    return ScriptDirectory(migrations_path()).get_current_head()
+
+
+def not_ready(engine: Engine) -> str | None:
+    """Why the database cannot serve Codecut now (``None`` when it can): unreachable, or its
+    schema behind (or ahead of) this version's migrations."""
+    try:
+        current = current_revision(engine)
+    except DBAPIError as error:
+        return f"the database does not answer ({type(error.orig).__name__})"
+    head = head_revision()
+    if current != head:
+        at = current or "no revision"
+        return f"the schema is at {at}, this version needs {head}: run codecut db upgrade"
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Flask, g
 from sqlalchemy import Engine
 from sqlmodel import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import Settings, apply_defaults
 from .db import create_db_engine
@@ -53,6 +54,11 @@ class Codecut:
         engine = self._engine or create_db_engine(settings.database_url)
         app.extensions[EXTENSION_KEY] = CodecutState(settings=settings, engine=engine)
         app.teardown_appcontext(_close_session)
+        if settings.trusted_proxies:
+            # Client addresses (rate limits) and HTTPS from the proxies' headers, and only from
+            # as many hops as were declared: anyone can send an X-Forwarded-For.
+            hops = settings.trusted_proxies
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
         from .web import register_web
 

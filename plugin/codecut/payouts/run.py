@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, or_, select
 from sqlmodel import Session, col
 
+from .. import logs
 from ..commissions.approval import approve
 from ..db import is_transient, transaction
 from ..errors import InvalidInput, NotFound, ServiceUnavailable
@@ -112,12 +113,12 @@ def _stripe_client_if_needed(
     return client
 
 
-def _send_one(engine: Engine, client: Any, payout_id: int) -> None:
+def _send_one(engine: Engine, client: Any, payout_id: int, batch_id: int) -> None:
     """Send one payout; a fault of this payout's own is recorded on it (failed with the reason,
     or left processing when it may have been sent) and the run goes on to the next. Only Stripe
     refusing the platform (a bad key) stops it."""
     try:
-        send_payout(engine, client, payout_id)
+        outcome = str(send_payout(engine, client, payout_id))
     except ServiceUnavailable:
         raise
     except Exception as error:
@@ -125,6 +126,14 @@ def _send_one(engine: Engine, client: Any, payout_id: int) -> None:
             raise
         log.exception("payout %s could not be sent; marked failed, the run goes on", payout_id)
         mark_failed(engine, payout_id, "internal_error", f"{type(error).__name__}: {error}")
+        outcome = PayoutStatus.FAILED.value
+    logs.event(
+        "payout",
+        f"payout {payout_id}: {outcome}",
+        batch=batch_id,
+        payout=payout_id,
+        outcome=outcome,
+    )
 
 
 def _batch(session: Session, lease: Lease) -> PayoutBatch:
@@ -156,7 +165,7 @@ def _run_batch(
         tick = progress(len(to_send)) if progress else None
         for payout_id in to_send:
             heartbeat(engine, lease)
-            _send_one(engine, client, payout_id)
+            _send_one(engine, client, payout_id, lease.batch_id)
             if tick:
                 tick(1)
     with transaction(engine, readonly=True) as session:

@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, jsonify, request
-from sqlalchemy import text
-
-from ..state import get_state
-from .errors import register_blueprint_errors
-
-core = Blueprint("codecut", __name__)
-register_blueprint_errors(core)
-
-
-@core.get("/health")
-def health() -> Response:
-    """For load balancers: answers 200 only when the database answers."""
-    with get_state().engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-    return jsonify(status="ok")
+from flask import Blueprint, Flask, request
 
 
 def blueprints() -> list[Blueprint]:
     """Every Codecut blueprint. Each module calls ``register_blueprint_errors`` on its own."""
     from .api import api
+    from .health import health
     from .links import links
+    from .metrics import metrics
     from .portal import portal
     from .stripe_webhooks import stripe_webhooks
     from .webhooks import webhooks
 
-    return [core, webhooks, stripe_webhooks, api, portal, links]
+    return [health, metrics, webhooks, stripe_webhooks, api, portal, links]
 
 
 def register_web(app: Flask, prefix: str) -> None:
     from .bodies import limit_request_body
+    from .observe import observe_requests
     from .stripe_webhooks import stripe_webhooks
     from .webhooks import webhooks
 
@@ -47,3 +35,4 @@ def register_web(app: Flask, prefix: str) -> None:
     for blueprint in own:
         app.register_blueprint(blueprint, url_prefix=prefix or None)
     app.before_request(limit_body)
+    observe_requests(app)

@@ -10,12 +10,16 @@ retrying a payload it sent wrong); 401 means the store or the signature is wrong
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, jsonify, request
 
+from .. import logs
 from ..errors import NotFound
 from ..inbox.receive import receive as receive_delivery
 from ..state import get_state
 from ..storefronts import get_adapter
+from . import metrics
 from .bodies import BodyTooLarge, read_body
 from .errors import error_response, register_blueprint_errors
 
@@ -29,6 +33,7 @@ def receive(platform: str) -> tuple[Response, int]:
     if adapter is None:
         raise NotFound(f"no storefront platform named {platform!r}")
     state = get_state()
+    started = time.perf_counter()
     try:
         body = read_body(state.settings.max_webhook_bytes)
     except BodyTooLarge as error:
@@ -39,4 +44,15 @@ def receive(platform: str) -> tuple[Response, int]:
     receipt = receive_delivery(
         state.engine, adapter, body, headers, hold_days=state.settings.hold_days
     )
+    delivery = adapter.delivery(headers)
+    logs.event(
+        "webhook",
+        f"{platform} {delivery.topic}: {receipt.status}",
+        platform=adapter.platform,
+        store=(adapter.store_domain(headers) or "")[:255],  # verified: it signed this delivery
+        topic=delivery.topic[:100],
+        outcome=receipt.status,
+        event_id=receipt.event_id,
+    )
+    metrics.count_webhook(adapter.platform, receipt.status, time.perf_counter() - started)
     return jsonify(receipt.as_json()), 200
