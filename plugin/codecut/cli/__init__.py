@@ -19,6 +19,7 @@ from .influencer import influencer_group
 from .payouts import payouts_group
 from .portal import portal_group
 from .store import store_group
+from .verify import verify_command
 
 COMMANDS: list[click.Command] = [
     db_group,
@@ -32,6 +33,7 @@ COMMANDS: list[click.Command] = [
     payouts_group,
     apikey_group,
     portal_group,
+    verify_command,
 ]
 
 #: For host apps: ``flask codecut store add ...``.

@@ -25,23 +25,38 @@ from ..money import MoneyError
 from ..state import get_state
 
 
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Errors a user can fix become one ``Error:`` line and exit 1 (never a traceback)."""
+    try:
+        yield
+    except (CodecutError, MoneyError) as error:
+        raise click.ClickException(str(error)) from None
+    except IntegrityError as error:
+        raise click.ClickException(f"conflicts with existing data: {error.orig}") from None
+    except (OperationalError, ProgrammingError) as error:
+        text = str(error.orig)
+        if "no such table" in text or "does not exist" in text:
+            raise click.ClickException(
+                "the database has no Codecut tables yet: run `codecut db upgrade` first"
+            ) from None
+        raise click.ClickException(f"database error: {text.strip()}") from None
+
+
 class CodecutGroup(AppGroup):
     """A command group whose commands run in an app context and turn known errors into one line."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with user_errors():
             return super().invoke(ctx)
-        except (CodecutError, MoneyError) as error:
-            raise click.ClickException(str(error)) from None
-        except IntegrityError as error:
-            raise click.ClickException(f"conflicts with existing data: {error.orig}") from None
-        except (OperationalError, ProgrammingError) as error:
-            text = str(error.orig)
-            if "no such table" in text or "does not exist" in text:
-                raise click.ClickException(
-                    "the database has no Codecut tables yet: run `codecut db upgrade` first"
-                ) from None
-            raise click.ClickException(f"database error: {text.strip()}") from None
+
+
+class CodecutCommand(click.Command):
+    """A top-level command with the same error handling (give it ``@with_appcontext`` too)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with user_errors():
+            return super().invoke(ctx)
 
 
 def group(name: str, help: str) -> CodecutGroup:
