@@ -43,6 +43,10 @@ def test_liveness_needs_no_database_and_readiness_says_why_not(tmp_path: Path) -
     database.upgrade(get_state(behind).engine)
     for path in ("/readyz", "/health"):
         assert behind.test_client().get(path).get_json() == {"status": "ok"}
+    # A newer version upgraded the schema during a rolling deploy: this node still serves.
+    with get_state(behind).engine.begin() as connection:
+        connection.exec_driver_sql(f"UPDATE {database.VERSION_TABLE} SET version_num = '9001'")
+    assert behind.test_client().get("/readyz").status_code == 200
 
 
 def test_requests_carry_an_id_and_json_logs_hold_no_secret(app, engine, caplog) -> None:  # type: ignore[no-untyped-def]
@@ -148,3 +152,45 @@ def _sample(text: str, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.rsplit(" ", 1)[1])
     raise AssertionError(f"{name} not in:\n{text}")
+
+
+def test_a_sign_in_and_a_payout_run_log_no_secret(database_url, tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    from builders import DAY, STRIPE_KEY, cli_for
+    from payout_support import entry, influencer
+    from portal_factory import csrf_of, seller, smtp_server
+
+    from codecut.db import transaction
+    from codecut.devtools.fake_stripe import StripeServer
+
+    caplog.set_level(logging.INFO, logger="codecut")
+    with smtp_server() as (catcher, port), StripeServer() as stripe_server:
+        stripe_server.fake.fund("usd", 100_000)
+        app = make_app(
+            database_url,
+            tmp_path,
+            stripe_url=stripe_server.url,
+            CODECUT_MAIL_SERVER="127.0.0.1",
+            CODECUT_MAIL_PORT=port,
+        )
+        with transaction(get_state(app).engine) as s:
+            seller(s)
+            entry(s, influencer(s, "ben@example.com", "acct_ben"), 6000)
+        client = app.test_client()
+        page = client.get("/portal/login")
+        client.post(
+            "/portal/login", data={"email": "anna@example.com", "csrf_token": csrf_of(page.text)}
+        )
+        link = catcher.link(catcher.wait_for(1))
+        token = link.rsplit("/", 1)[1]
+        confirm = client.get(f"/portal/login/{token}")
+        client.post(f"/portal/login/{token}", data={"csrf_token": csrf_of(confirm.text)})
+        assert client.get("/portal/").status_code == 200
+        assert cli_for(app)("payouts", "run", "--as-of", DAY.isoformat()).exit_code == 0
+        transfer = stripe_server.fake.transfers[0]["id"]
+        get_state(app).engine.dispose()
+    lines = [JSONFormatter().format(record) for record in caplog.records]
+    assert any('"event": "payout"' in line and '"outcome": "paid"' in line for line in lines)
+    text = "\n".join(lines)
+    for secret in (token, "anna@example.com", "ben@example.com", STRIPE_KEY, "acct_ben"):
+        assert secret not in text, secret
+    assert transfer  # the payout really went out, and its log line names no account or email

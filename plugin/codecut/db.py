@@ -20,6 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -172,13 +173,22 @@ def head_revision() -> str | None:
 
 def not_ready(engine: Engine) -> str | None:
     """Why the database cannot serve Codecut now (``None`` when it can): unreachable, or its
-    schema behind (or ahead of) this version's migrations."""
+    schema behind this version's migrations. A schema *ahead* (a newer version upgraded it
+    during a rolling deploy) is served: migrations only add what older code ignores."""
     try:
         current = current_revision(engine)
     except DBAPIError as error:
         return f"the database does not answer ({type(error.orig).__name__})"
     head = head_revision()
-    if current != head:
+    if current != head and (current is None or _known_revision(current)):
         at = current or "no revision"
         return f"the schema is at {at}, this version needs {head}: run codecut db upgrade"
     return None
+
+
+def _known_revision(revision: str) -> bool:
+    """Whether a revision is one of this installation's (else a newer version wrote it)."""
+    try:
+        return ScriptDirectory(migrations_path()).get_revision(revision) is not None
+    except CommandError:  # not in this installation's history
+        return False

@@ -54,7 +54,6 @@ def configure(log_format: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         log.setLevel(logging.WARNING)
     log.addHandler(handler)
-    log.propagate = False
 
 
 def event(name: str, message: str, level: int = logging.INFO, **fields: Any) -> None:
