@@ -38,7 +38,8 @@ def test_liveness_needs_no_database_and_readiness_says_why_not(tmp_path: Path) -
     answer = behind.test_client().get("/readyz")
     assert answer.status_code == 503
     assert answer.get_json()["reason"] == (
-        "the schema is at 0006, this version needs 0007: run codecut db upgrade"
+        f"the schema is at 0006, this version needs {database.head_revision()}: "
+        "run codecut db upgrade"
     )
     database.upgrade(get_state(behind).engine)
     for path in ("/readyz", "/health"):

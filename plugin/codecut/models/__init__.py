@@ -2,7 +2,7 @@
 
 from .access import ApiKey, AuditEvent, LoginAttempt, WebSession
 from .base import TABLE_PREFIX, id_of, table_of, utcnow
-from .catalog import Campaign, Code, Influencer, InfluencerStatus, Platform, Store
+from .catalog import Campaign, Click, Code, Influencer, InfluencerStatus, Platform, Store
 from .inbox import EventStatus, WebhookEvent
 from .ledger import Approval, EntryKind, EntryStatus, LedgerEntry, Order
 from .payouts import (
@@ -22,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "BatchStatus",
     "Campaign",
+    "Click",
     "Code",
     "EntryKind",
     "EntryStatus",

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, String, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from .base import utcnow
@@ -85,6 +93,23 @@ class Influencer(SQLModel, table=True):
     # Magic links are bound to this value; changing it invalidates every link issued before.
     login_nonce: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Click(SQLModel, table=True):
+    """A counted share-link click: appended, never updated (see :mod:`codecut.clicks`)."""
+
+    __tablename__ = "codecut_click"
+    __table_args__ = (Index(None, "code_id", "clicked_at"),)
+
+    id: int | None = Field(
+        default=None,
+        # 64-bit on PostgreSQL; SQLite's rowid is 64-bit already and must be spelt INTEGER.
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
+    code_id: int = Field(foreign_key="codecut_code.id")
+    clicked_at: datetime
+    day: date  # UTC: unique visitors are distinct (day, visitor) pairs
+    visitor: str = Field(max_length=32)  # a keyed hash that changes daily; no address kept
 
 
 class Code(SQLModel, table=True):

@@ -9,7 +9,7 @@ Two kinds of figures:
   a scrape that lands on any worker sees them all;
 * read from the database at scrape time, so they are right whichever process answers and
   whatever wrote them (webhooks, replays, the CLI): ledger entries by kind, payouts by status,
-  and inbox events that need a person (failed, waiting).
+  counted share-link clicks, and inbox events that need a person (failed, waiting).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from ..db import transaction
-from ..models import EventStatus, LedgerEntry, Payout, WebhookEvent
+from ..models import Click, EventStatus, LedgerEntry, Payout, WebhookEvent
 from ..state import get_state
 from .errors import error_response, register_blueprint_errors
 
@@ -71,6 +71,7 @@ class _DatabaseFigures(Collector):
             payouts = session.execute(
                 select(col(Payout.status), func.count()).group_by(col(Payout.status))
             ).all()
+            clicked = session.scalar(select(func.count()).select_from(Click)) or 0
             events = session.execute(
                 select(col(WebhookEvent.status), func.count())
                 .where(col(WebhookEvent.status).in_((EventStatus.FAILED, EventStatus.WAITING)))
@@ -88,6 +89,9 @@ class _DatabaseFigures(Collector):
         for status, count in payouts:
             by_status.add_metric([str(status)], count)
         yield by_status
+        yield CounterMetricFamily(
+            "codecut_clicks", "Share-link clicks counted (people, not bots).", value=clicked
+        )
         waiting = dict(events)
         stuck = GaugeMetricFamily(
             "codecut_events", "Inbox events that need a person, by status.", labels=["status"]

@@ -1,0 +1,125 @@
+"""``/r/<code>``: landing pages on the store (never an open redirect), unknown codes that still
+lead to the shop, and clicks counted for people only, with no address or user agent kept."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from builders import make_app
+from portal_factory import seller
+from sqlalchemy import func, select
+
+from codecut import clicks
+from codecut.db import transaction
+from codecut.models import Click
+from codecut.state import get_state
+
+BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile"
+
+
+@pytest.fixture
+def shop(database_url, tmp_path):  # type: ignore[no-untyped-def]
+    app = make_app(database_url, tmp_path)
+    with transaction(get_state(app).engine) as s:
+        seller(s, url="https://shop.example.com/")
+        seller(
+            s, email="wu@example.com", name="Wu", code="WU-20", platform="woocommerce",
+            url=None, domain="woo.example.org",
+        )  # fmt: skip
+    yield app
+    get_state(app).engine.dispose()
+
+
+def _go(app, path: str, **headers: str) -> tuple[int, str | None]:  # type: ignore[no-untyped-def]
+    response = app.test_client().get(path, headers={"User-Agent": BROWSER, **headers})
+    return response.status_code, response.headers.get("Location")
+
+
+def _clicks(app) -> list[Click]:  # type: ignore[no-untyped-def]
+    with transaction(get_state(app).engine, readonly=True) as s:
+        return list(s.scalars(select(Click).order_by(Click.id)))
+
+
+def test_a_path_on_the_store_is_honoured(shop) -> None:  # type: ignore[no-untyped-def]
+    assert _go(shop, "/r/ANNA15?path=/products/strap") == (
+        302, "https://shop.example.com/discount/ANNA15?redirect=%2Fproducts%2Fstrap",
+    )  # fmt: skip
+    assert _go(shop, "/r/WU-20?path=/products/strap") == (
+        302, "https://woo.example.org/products/strap?coupon=WU-20",
+    )  # fmt: skip
+    assert _go(shop, "/r/WU-20?path=/shop?size=m") == (
+        302, "https://woo.example.org/shop?size=m&coupon=WU-20",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "evil",
+    ["//evil.com", "https://evil.com", "/\\evil.com", "%2F%2Fevil.com", "/%2Fevil.com",
+     "/%5Cevil.com", "/\tevil", "javascript:alert(1)", "evil.com"],
+)  # fmt: skip
+def test_never_an_open_redirect(shop, evil: str) -> None:  # type: ignore[no-untyped-def]
+    from urllib.parse import quote
+
+    status, location = _go(shop, f"/r/ANNA15?path={quote(evil)}")
+    assert (status, location) == (302, "https://shop.example.com/discount/ANNA15")
+
+
+def test_unknown_codes_still_lead_to_a_shop(shop) -> None:  # type: ignore[no-untyped-def]
+    assert _go(shop, "/r/NOPE?store=woo.example.org") == (302, "https://woo.example.org")
+    assert _go(shop, "/r/NOPE")[0] == 404  # two shops and no ?store=: nowhere to guess
+
+
+def test_the_only_store_is_where_an_unknown_code_goes(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(database_url, tmp_path)
+    with transaction(get_state(app).engine) as s:
+        seller(s, url="https://shop.example.com/")
+    assert _go(app, "/r/NOPE") == (302, "https://shop.example.com")
+    assert _clicks(app) == []
+    get_state(app).engine.dispose()
+
+
+def test_people_are_counted_bots_and_prefetches_are_not(shop) -> None:  # type: ignore[no-untyped-def]
+    assert _go(shop, "/r/ANNA15")[0] == 302
+    assert _go(shop, "/r/anna15", **{"X-Forwarded-For": "1.2.3.4"})[0] == 302  # same visitor
+    for agent in (
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+        "WhatsApp/2.23.20.0",
+        "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+        "TelegramBot (like TwitterBot)",
+        "Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)",
+        "",
+    ):
+        assert _go(shop, "/r/ANNA15", **{"User-Agent": agent})[0] == 302
+    assert _go(shop, "/r/ANNA15", Purpose="prefetch")[0] == 302
+    assert _go(shop, "/r/ANNA15", **{"Sec-Purpose": "prefetch;prerender"})[0] == 302
+    head = shop.test_client().head("/r/ANNA15", headers={"User-Agent": BROWSER})
+    assert head.status_code == 302
+    assert _go(shop, "/r/NOPE?store=woo.example.org")[0] == 302  # unknown code: no click
+    counted = _clicks(shop)
+    assert len(counted) == 2
+    assert len({(c.day, c.visitor) for c in counted}) == 1  # one unique visitor that day
+    assert all(len(c.visitor) == 32 and "127.0.0.1" not in c.visitor for c in counted)
+
+
+def test_visitors_are_pseudonyms_that_change_every_day() -> None:
+    today, tomorrow = date(2026, 12, 4), date(2026, 12, 5)
+    anna = clicks.visitor("key", today, "203.0.113.9", BROWSER)
+    assert anna == clicks.visitor("key", today, "203.0.113.9", BROWSER)
+    assert anna != clicks.visitor("key", tomorrow, "203.0.113.9", BROWSER)
+    assert anna != clicks.visitor("key", today, "203.0.113.10", BROWSER)
+    assert anna != clicks.visitor("other key", today, "203.0.113.9", BROWSER)
+    assert "203.0.113.9" not in anna
+
+
+def test_a_code_that_no_longer_earns_counts_nothing(shop) -> None:  # type: ignore[no-untyped-def]
+    from codecut.programme import influencers
+
+    with transaction(get_state(shop).engine) as s:
+        influencers.set_influencer_status(
+            s, influencers.get_influencer(s, "anna@example.com"), "paused"
+        )
+    assert _go(shop, "/r/ANNA15") == (302, "https://shop.example.com")
+    with transaction(get_state(shop).engine, readonly=True) as s:
+        assert s.scalar(select(func.count()).select_from(Click)) == 0
