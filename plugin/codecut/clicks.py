@@ -89,8 +89,11 @@ def visitor(secret: str, day: date, address: str, user_agent: str) -> str:
     return mark.hexdigest()[:32]
 
 
+_APPEND = insert(Click)
+
+
 def record(connection: Connection, code_id: int, at: datetime, visitor_hash: str) -> None:
     """Append one click (the caller commits it before answering the redirect)."""
     connection.execute(
-        insert(Click).values(code_id=code_id, clicked_at=at, day=at.date(), visitor=visitor_hash)
+        _APPEND, {"code_id": code_id, "clicked_at": at, "day": at.date(), "visitor": visitor_hash}
     )

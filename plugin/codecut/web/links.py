@@ -15,11 +15,12 @@ when one exists in several stores the portal adds ``?store=<domain>`` to tell th
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from flask import Blueprint, redirect, request
-from sqlalchemy import Row, select
-from sqlmodel import col
+from sqlalchemy import Row, bindparam, select
+from sqlmodel import Session, col
 from werkzeug.wrappers import Response
 
 from .. import clicks
@@ -37,20 +38,34 @@ def store_home(store_url: str | None, domain: str) -> str:
     return (store_url or f"https://{domain}").rstrip("/")
 
 
-def _codes_named(wanted: str, store_domain: str) -> list[Row[Code, Store, Influencer]]:
-    """The code rows ``wanted`` names, in the store ``store_domain`` names if it names one."""
-    if "\x00" in store_domain:  # no domain holds one (and PostgreSQL text cannot)
+#: The code a link names with what the redirect needs: plain columns, no ORM objects to build
+#: (the redirect is the hottest public route).
+_NAMED: Any = (
+    select(
+        col(Code.id).label("code_id"),
+        col(Code.active),
+        col(Influencer.status),
+        col(Store.id).label("store_id"),
+        col(Store.platform),
+        col(Store.url),
+        col(Store.domain),
+    )
+    .join(Store, col(Store.id) == col(Code.store_id))
+    .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
+    .where(col(Code.code) == bindparam("code"))
+)
+_NAMED_IN_STORE = _NAMED.where(col(Store.domain) == bindparam("domain"))
+
+
+def _codes_named(session: Session, wanted: str, store_domain: str) -> list[Row[Any]]:
+    """The codes ``wanted`` names, in the store ``store_domain`` names if it names one."""
+    if not could_be_code(wanted) or "\x00" in store_domain:  # PostgreSQL text holds no NUL
         return []
-    with transaction(get_state().engine, readonly=True) as session:
-        query = (
-            select(Code, Store, Influencer)
-            .join(Store, col(Store.id) == col(Code.store_id))
-            .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
-            .where(col(Code.code) == wanted)
-        )
-        if store_domain:
-            query = query.where(col(Store.domain) == store_domain)
-        return list(session.execute(query).all())
+    if store_domain:
+        found = session.execute(_NAMED_IN_STORE, {"code": wanted, "domain": store_domain})
+    else:
+        found = session.execute(_NAMED, {"code": wanted})
+    return list(found.all())
 
 
 def discount_url(
@@ -70,12 +85,22 @@ def follow(code: str) -> Response | tuple[str, int]:
     wanted = normalize(code)
     store_domain = (request.args.get("store") or "").strip().lower()
     path = safe_path(request.args.get("path"))
-    rows = _codes_named(wanted, store_domain) if could_be_code(wanted) else []
-    stores = {store.id: store for _code, store, _influencer in rows}
+    counted = clicks.is_counted(request.method, dict(request.headers))
+    # A person's click is looked up and appended in one transaction, committed before the
+    # redirect is answered; anything else only reads.
+    with transaction(get_state().engine, readonly=not counted) as session:
+        rows = _codes_named(session, wanted, store_domain)
+        earning = (
+            len({row.store_id for row in rows}) == 1
+            and rows[0].active
+            and rows[0].status == InfluencerStatus.ACTIVE
+        )
+        if earning and counted:
+            _count(session, rows[0].code_id)
+    stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
-        code_row, store, influencer = rows[0]
-        if code_row.active and influencer.status == InfluencerStatus.ACTIVE:
-            _count(code_row.id)
+        store = rows[0]
+        if earning:
             return redirect(
                 discount_url(store.platform, store.url, store.domain, wanted, path), 302
             )
@@ -91,20 +116,18 @@ def follow(code: str) -> Response | tuple[str, int]:
     )
 
 
-def _count(code_id: int | None) -> None:
-    """Append the click before the redirect is answered (one INSERT), unless no person made it."""
-    if code_id is None or not clicks.is_counted(request.method, dict(request.headers)):
+def _count(session: Session, code_id: int | None) -> None:
+    """Append the click: a daily pseudonym of the visitor, never their address or user agent."""
+    if code_id is None:
         return
-    state = get_state()
     now = utcnow()
     mark = clicks.visitor(
-        state.settings.secret_key or "",
+        get_state().settings.secret_key or "",
         now.date(),
         request.remote_addr or "",
         request.headers.get("User-Agent", ""),
     )
-    with transaction(state.engine) as session:
-        clicks.record(session.connection(), code_id, now, mark)
+    clicks.record(session.connection(), code_id, now, mark)
 
 
 def _fallback_store(store_domain: str) -> Store | None:

@@ -1,0 +1,49 @@
+"""Reference for bench_redirect.py: the least a counted redirect does.
+
+A bare Flask ``GET /r/<code>`` that INSERTs one row and COMMITs on a pooled connection made by
+Codecut's engine set-up (same durability: SQLite WAL with ``synchronous=FULL``,
+``BEGIN IMMEDIATE``), then answers the 302. No lookup, no bot filter, no hashing.
+``gunicorn -w 4 'ref_click_app:create_app()'`` with ``CODECUT_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import Flask, jsonify, redirect
+from sqlalchemy import Engine, text
+from werkzeug.wrappers import Response
+
+from codecut.db import create_db_engine
+
+TABLE = "bench_click"
+
+
+def create_table(engine: Engine) -> None:
+    """Run once by the benchmark before the workers start."""
+    key = "INTEGER PRIMARY KEY" if engine.dialect.name == "sqlite" else "BIGSERIAL PRIMARY KEY"
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"CREATE TABLE IF NOT EXISTS {TABLE} (id {key}, code TEXT, at DOUBLE PRECISION)")
+        )
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+    engine = create_db_engine(os.environ["CODECUT_DATABASE_URL"])
+
+    @app.get("/health")
+    def health():  # type: ignore[no-untyped-def]
+        return jsonify(status="ok")
+
+    @app.get("/r/<code>")
+    def follow(code: str) -> Response:
+        with engine.begin() as connection:
+            connection.execute(
+                text(f"INSERT INTO {TABLE} (code, at) VALUES (:code, :at)"),
+                {"code": code, "at": time.time()},
+            )
+        return redirect(f"https://bench.example.com/discount/{code}", 302)
+
+    return app
