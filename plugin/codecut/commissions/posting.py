@@ -222,7 +222,7 @@ class Posting:
             "cancelled_at": (event.updated_at or self.now) if event.cancelled else None,
             "placed_at": event.placed_at or self.now,
             "created_at": self.now,
-            **self._snapshot(event),
+            **self._snapshot(event, attribution.typed),
         }
         order_id = self.connection.execute(
             _insert_ignoring(self._dialect, "order"), values
@@ -240,9 +240,10 @@ class Posting:
         self._states[event.order_id] = state
         return state
 
-    def _snapshot(self, event: OrderEvent) -> dict[str, Any]:
-        """The columns a newer snapshot replaces."""
+    def _snapshot(self, event: OrderEvent, typed: str) -> dict[str, Any]:
+        """The columns a newer snapshot replaces (``typed``: the attributed code as typed)."""
         return {
+            "discount_amount": dict(event.discounts).get(typed, 0),
             "order_number": event.order_number,
             "base_amount": event.base_amount,
             "order_total": event.total,
@@ -258,7 +259,7 @@ class Posting:
         }
 
     def _update_order(self, state: OrderState, event: OrderEvent) -> None:
-        for name, value in self._snapshot(event).items():
+        for name, value in self._snapshot(event, state.order.code_as_entered).items():
             if name == "paid_at" and (value is None or state.order.paid_at is not None):
                 continue  # the payment date is kept from the snapshot that first showed it
             if name in OrderRow.__dataclass_fields__:

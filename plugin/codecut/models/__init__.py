@@ -5,6 +5,7 @@ from .base import TABLE_PREFIX, id_of, table_of, utcnow
 from .catalog import Campaign, Click, Code, Influencer, InfluencerStatus, Platform, Store
 from .inbox import EventStatus, WebhookEvent
 from .ledger import Approval, EntryKind, EntryStatus, LedgerEntry, Order
+from .marketing import Post, Seeding
 from .payouts import (
     BatchStatus,
     Payout,
@@ -37,6 +38,8 @@ __all__ = [
     "PayoutMethod",
     "PayoutStatus",
     "Platform",
+    "Post",
+    "Seeding",
     "Settlement",
     "Store",
     "StripeEvent",

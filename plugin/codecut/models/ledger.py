@@ -54,6 +54,8 @@ class Order(SQLModel, table=True):
     # Goods after discounts, without shipping, tax, duties and tips, in the shop's currency.
     base_amount: int = Field(default=0, sa_type=BigInteger)
     order_total: int = Field(default=0, sa_type=BigInteger)
+    # What the attributed code took off the order (shop money): the discount cost in reports.
+    discount_amount: int = Field(default=0, sa_type=BigInteger)
     # Shipping inside order_total: money-only refunds are measured against total - shipping.
     shipping_amount: int = Field(default=0, sa_type=BigInteger)
     financial_status: str | None = Field(default=None, max_length=40)

@@ -121,6 +121,8 @@ class OrderEvent:
     #: Shipping charged (shop money, after shipping discounts): ``total - shipping`` is what a
     #: money-only refund (which excludes refunded shipping) is measured against.
     shipping: int = 0
+    #: What each code took off the order (shop money), as typed: the discount cost in reports.
+    discounts: tuple[tuple[str, int], ...] = ()
 
 
 Event = OrderEvent | RefundEvent | CancelEvent
@@ -366,6 +368,24 @@ def codes_in_order(entries: object) -> tuple[str, ...]:
     return unique_codes(
         (entry.get("code") if isinstance(entry, dict) else None for entry in listed), "codes"
     )
+
+
+def code_discounts(
+    entries: object, field: str, currency: str, path: str
+) -> tuple[tuple[str, int], ...]:
+    """(code as typed, what it took off the order) for each code entry that names an amount in
+    ``field``; a code listed twice counts once, as in :func:`codes_in_order`."""
+    found: dict[str, int] = {}
+    for index, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        code = entry.get("code")
+        if isinstance(code, str) and code.strip():
+            typed = clean_text(code, f"{path}[{index}].code", MAX_CODE_LENGTH)
+            value = entry.get(field)
+            off = 0 if value is None else amount(value, currency, f"{path}[{index}].{field}")
+            found.setdefault(typed, off)
+    return tuple(found.items())
 
 
 def unique_codes(typed: Iterable[object], path: str) -> tuple[str, ...]:
