@@ -16,8 +16,10 @@ from .db import db_group
 from .events import events_group
 from .export import export_group
 from .influencer import influencer_group
+from .marketing import post_group, seeding_group
 from .payouts import payouts_group
 from .portal import portal_group
+from .report import report_group
 from .store import store_group
 from .verify import verify_command
 
@@ -33,6 +35,9 @@ COMMANDS: list[click.Command] = [
     payouts_group,
     apikey_group,
     portal_group,
+    post_group,
+    seeding_group,
+    report_group,
     verify_command,
 ]
 

@@ -1,0 +1,391 @@
+"""Who is worth it: a campaign's figures per influencer and in total, over a period of order dates.
+
+One definition of every measure, used by ``codecut report`` (and by the API and the console as
+they come). Days are the store's (:mod:`codecut.dates`); money is in the store's currency (a
+campaign belongs to one store, so nothing is summed across currencies) and shown as a decimal
+string with the currency's decimals; ratios are fractions (0.25, not 25) and ``None`` when their
+denominator is 0.
+
+The measures (``MEASURES``):
+
+* ``clicks``: counted share-link clicks; ``unique_clicks``: distinct (day, visitor) pairs;
+* ``orders``: paid, non-test orders using the influencer's code in this campaign, placed in the
+  period (self-referrals left out; refunded and cancelled orders in); ``conversion_rate``:
+  orders / unique clicks;
+* ``revenue``: the commissionable base (goods after discounts) net of refunds (a cancelled order
+  brings none); ``average_order_value``: revenue / orders; ``refund_rate``: refunded goods /
+  goods;
+* ``commission_cost`` (net of reversals), ``discount_cost`` (what the codes took off the orders),
+  ``seeding_cost`` (products gifted in the period), ``fees`` (paid for posts in the period);
+  ``spend``: their sum; ``roas``: revenue / spend; ``roi``: (revenue - spend) / spend; ``epc``:
+  commission per click;
+* ``posts``, ``reach`` (posts in the period), ``engagement_rate``: (likes + comments + shares +
+  saves) / reach, or / followers for posts with no reach (``engagement_basis`` says which);
+* ``followers`` and ``tier``: nano (< 1,000), micro (1,000 to 100,000), macro (> 100,000).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from ..dates import day_end, day_start
+from ..models import (
+    Campaign,
+    Click,
+    Code,
+    EntryKind,
+    Influencer,
+    LedgerEntry,
+    Order,
+    Post,
+    Seeding,
+    Store,
+)
+from ..money import format_minor
+from ..programme.campaigns import get_campaign
+
+#: Every measure of a report row, in the order reports show them.
+MEASURES = (
+    "clicks",
+    "unique_clicks",
+    "orders",
+    "conversion_rate",
+    "revenue",
+    "average_order_value",
+    "refund_rate",
+    "commission_cost",
+    "discount_cost",
+    "seeding_cost",
+    "fees",
+    "spend",
+    "roas",
+    "roi",
+    "epc",
+    "posts",
+    "reach",
+    "engagement_rate",
+    "engagement_basis",
+    "followers",
+    "tier",
+)
+MONEY = {
+    "revenue",
+    "average_order_value",
+    "commission_cost",
+    "discount_cost",
+    "seeding_cost",
+    "fees",
+    "spend",
+    "epc",
+}
+#: Measures a leaderboard can rank by (the numeric ones).
+RANKABLE = tuple(m for m in MEASURES if m not in ("engagement_basis", "tier"))
+
+NANO_BELOW = 1_000
+MACRO_ABOVE = 100_000
+
+
+def tier(followers: int | None) -> str | None:
+    if followers is None:
+        return None
+    if followers < NANO_BELOW:
+        return "nano"
+    return "micro" if followers <= MACRO_ABOVE else "macro"
+
+
+@dataclass
+class Tally:
+    """The additive figures of a row (ratios are derived from them, never summed)."""
+
+    clicks: int = 0
+    unique_clicks: int = 0
+    orders: int = 0
+    goods: int = 0
+    refunded: int = 0
+    commission: int = 0
+    discount: int = 0
+    seeding: int = 0
+    fees: int = 0
+    posts: int = 0
+    reach: int = 0
+    engaged_on_reach: int = 0
+    engaged_on_followers: int = 0
+    followers_base: int = 0
+    followers: int | None = None
+
+    def add(self, other: Tally) -> None:
+        for name in self.__dataclass_fields__:
+            if name == "followers":
+                if other.followers is not None:
+                    self.followers = (self.followers or 0) + other.followers
+                continue
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def revenue(self) -> int:
+        return self.goods - self.refunded
+
+    @property
+    def spend(self) -> int:
+        return self.commission + self.discount + self.seeding + self.fees
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    if not denominator:
+        return None
+    return float((Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001")))
+
+
+def _per(total: int, count: int) -> int | None:
+    """A money amount per unit, rounded half-up to the minor unit."""
+    if not count:
+        return None
+    return int((Decimal(total) / Decimal(count)).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def measures(t: Tally, currency: str, *, followers_tier: bool = True) -> dict[str, Any]:
+    """Every measure of one row, formatted: money as strings, ratios as fractions or ``None``."""
+
+    def money(minor: int | None) -> str | None:
+        return None if minor is None else format_minor(minor, currency)
+
+    engaged = t.engaged_on_reach + t.engaged_on_followers
+    basis = (
+        None
+        if not (t.reach or t.followers_base)
+        else "reach"
+        if not t.followers_base
+        else "followers"
+        if not t.reach
+        else "reach and followers"
+    )
+    return {
+        "clicks": t.clicks,
+        "unique_clicks": t.unique_clicks,
+        "orders": t.orders,
+        "conversion_rate": _ratio(t.orders, t.unique_clicks),
+        "revenue": money(t.revenue),
+        "average_order_value": money(_per(t.revenue, t.orders)),
+        "refund_rate": _ratio(t.refunded, t.goods),
+        "commission_cost": money(t.commission),
+        "discount_cost": money(t.discount),
+        "seeding_cost": money(t.seeding),
+        "fees": money(t.fees),
+        "spend": money(t.spend),
+        "roas": _ratio(t.revenue, t.spend),
+        "roi": _ratio(t.revenue - t.spend, t.spend),
+        "epc": money(_per(t.commission, t.clicks)),
+        "posts": t.posts,
+        "reach": t.reach,
+        "engagement_rate": _ratio(engaged, t.reach + t.followers_base),
+        "engagement_basis": basis,
+        "followers": t.followers,
+        "tier": tier(t.followers) if followers_tier else None,
+    }
+
+
+@dataclass
+class Report:
+    campaign: dict[str, Any]
+    influencers: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"campaign": self.campaign, "influencers": self.influencers}
+
+
+def campaign_report(
+    session: Session, slug: str, *, first: date | None = None, last: date | None = None
+) -> Report:
+    """The campaign's figures over the order dates ``first``..``last`` (the store's days)."""
+    campaign = get_campaign(session, slug)
+    store = session.get(Store, campaign.store_id)
+    assert store is not None  # a foreign key
+    tallies = _tallies(session, campaign, store, first, last)
+    people = {
+        p.id: p
+        for p in session.scalars(select(Influencer).where(col(Influencer.id).in_(list(tallies))))
+    }
+    total = Tally()
+    rows = []
+    for influencer_id, t in tallies.items():
+        person = people[influencer_id]
+        t.followers = person.followers
+        total.add(t)
+        rows.append({"email": person.email, "name": person.name, **measures(t, store.currency)})
+    rows.sort(key=lambda row: row["email"])
+    return Report(
+        campaign={
+            "slug": campaign.slug,
+            "name": campaign.name,
+            "store": store.domain,
+            "currency": store.currency,
+            "from": first.isoformat() if first else None,
+            "to": last.isoformat() if last else None,
+            "influencers": len(rows),
+            **measures(total, store.currency, followers_tier=False),
+        },
+        influencers=rows,
+    )
+
+
+def _tallies(
+    session: Session, campaign: Campaign, store: Store, first: date | None, last: date | None
+) -> dict[int, Tally]:
+    zone = store.timezone
+    start = day_start(first, zone) if first else None
+    end = day_end(last, zone) if last else None
+    tallies: dict[int, Tally] = defaultdict(Tally)
+
+    def within(column: Any) -> list[Any]:
+        bounds = []
+        if start is not None:
+            bounds.append(column >= start)
+        if end is not None:
+            bounds.append(column < end)
+        return bounds
+
+    def days(column: Any) -> list[Any]:
+        bounds = []
+        if first is not None:
+            bounds.append(column >= first)
+        if last is not None:
+            bounds.append(column <= last)
+        return bounds
+
+    for influencer_id in session.scalars(
+        select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id).distinct()
+    ):
+        tallies[influencer_id]  # everyone with a code in the campaign has a row
+
+    clicked: Any = (
+        select(col(Code.influencer_id).label("influencer_id"), col(Click.day), col(Click.visitor))
+        .join(Code, col(Code.id) == col(Click.code_id))
+        .where(col(Code.campaign_id) == campaign.id, *within(col(Click.clicked_at)))
+    )
+    every = clicked.subquery()
+    for influencer_id, clicks in session.execute(
+        select(every.c.influencer_id, func.count()).group_by(every.c.influencer_id)
+    ):
+        tallies[influencer_id].clicks += int(clicks)
+    visitors = clicked.distinct().subquery()
+    for influencer_id, unique in session.execute(
+        select(visitors.c.influencer_id, func.count()).group_by(visitors.c.influencer_id)
+    ):
+        tallies[influencer_id].unique_clicks += int(unique)
+
+    entries = (
+        select(
+            col(LedgerEntry.order_id).label("order_id"),
+            func.sum(col(LedgerEntry.amount)).label("commission"),
+        )
+        .where(col(LedgerEntry.order_id).is_not(None))
+        .group_by(col(LedgerEntry.order_id))
+        .subquery()
+    )
+    refunds = (
+        select(
+            col(LedgerEntry.order_id).label("order_id"),
+            func.sum(col(LedgerEntry.base_amount)).label("refunded"),
+        )
+        .where(col(LedgerEntry.kind) == EntryKind.REVERSAL, col(LedgerEntry.order_id).is_not(None))
+        .group_by(col(LedgerEntry.order_id))
+        .subquery()
+    )
+    for influencer_id, base, discount, cancelled_at, commission, refunded in session.execute(
+        select(
+            col(Order.influencer_id),
+            col(Order.base_amount),
+            col(Order.discount_amount),
+            col(Order.cancelled_at),
+            entries.c.commission,
+            refunds.c.refunded,
+        )
+        .outerjoin(entries, entries.c.order_id == col(Order.id))
+        .outerjoin(refunds, refunds.c.order_id == col(Order.id))
+        .where(
+            col(Order.campaign_id) == campaign.id,
+            col(Order.paid_at).is_not(None),
+            col(Order.test).is_(False),
+            col(Order.self_referral).is_(False),
+            *within(col(Order.placed_at)),
+        )
+    ):
+        t = tallies[influencer_id]
+        base = int(base or 0)
+        t.orders += 1
+        t.goods += base
+        t.refunded += base if cancelled_at is not None else min(base, int(refunded or 0))
+        t.commission += int(commission or 0)
+        t.discount += int(discount or 0)
+
+    for influencer_id, cost in session.execute(
+        select(col(Seeding.influencer_id), func.sum(col(Seeding.cost)))
+        .where(col(Seeding.campaign_id) == campaign.id, *days(col(Seeding.sent_on)))
+        .group_by(col(Seeding.influencer_id))
+    ):
+        tallies[influencer_id].seeding += int(cost or 0)
+
+    followers = dict(
+        session.execute(
+            select(col(Influencer.id), col(Influencer.followers)).where(
+                col(Influencer.id).in_(
+                    select(col(Post.influencer_id)).where(col(Post.campaign_id) == campaign.id)
+                )
+            )
+        ).all()
+    )
+    for post in session.scalars(
+        select(Post).where(col(Post.campaign_id) == campaign.id, *days(col(Post.posted_on)))
+    ):
+        t = tallies[post.influencer_id]
+        t.posts += 1
+        t.fees += post.fee
+        engaged = sum(n or 0 for n in (post.likes, post.comments, post.shares, post.saves))
+        if post.reach:
+            t.reach += post.reach
+            t.engaged_on_reach += engaged
+        elif followers.get(post.influencer_id):
+            t.followers_base += int(followers[post.influencer_id])
+            t.engaged_on_followers += engaged
+    return tallies
+
+
+def leaderboard(
+    session: Session,
+    *,
+    by: str,
+    slug: str | None = None,
+    limit: int = 10,
+    min_orders: int = 0,
+    first: date | None = None,
+    last: date | None = None,
+) -> list[dict[str, Any]]:
+    """Influencers ranked by one measure (highest first; rows without it last), in one campaign
+    or in each campaign (a row per influencer and campaign: currencies are never mixed)."""
+    from ..errors import InvalidInput
+
+    if by not in RANKABLE:
+        raise InvalidInput(f"--by must be one of {', '.join(RANKABLE)}, not {by!r}")
+    if limit < 1:
+        raise InvalidInput("--limit must be at least 1")
+    slugs = [slug] if slug else [c.slug for c in session.scalars(select(Campaign))]
+    rows = []
+    for one in slugs:
+        report = campaign_report(session, one, first=first, last=last)
+        for row in report.influencers:
+            if row["orders"] >= min_orders:
+                rows.append({"campaign": one, "currency": report.campaign["currency"], **row})
+
+    def key(row: dict[str, Any]) -> tuple[int, Decimal]:
+        value = row[by]
+        return (0, Decimal(0)) if value is None else (1, Decimal(str(value)))
+
+    rows.sort(key=key, reverse=True)
+    return rows[:limit]
