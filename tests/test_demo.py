@@ -34,6 +34,8 @@ def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
     assert "anna@example.com        56.00 USD  stripe  paid" in out
     assert "ben@example.com         56.00 USD  manual  pending" in out
     assert "/portal/login/" in out and "/r/ANNA15" in out
+    assert "Followed share links 22 times" in out and "1 time as a search crawler" in out
+    assert "Campaign spring-launch so far: 22 clicks (17 unique), 21 orders" in out
     assert (tmp_path / "instance" / "codecut.sqlite3").exists()
 
     again = run_demo(tmp_path)

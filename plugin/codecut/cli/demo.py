@@ -19,10 +19,11 @@ from .. import db as database
 from ..access import login_links
 from ..app import create_app
 from ..db import transaction
-from ..devtools import demo_data
+from ..devtools import demo_data, demo_marketing
 from ..devtools.demo_orders import replay_samples
 from ..devtools.fake_stripe import StripeServer
 from ..payouts.run import run
+from ..reads import kpis
 from ..reads.records import list_payouts
 from ..state import CodecutState, get_state
 from ..web.urls import login_url
@@ -107,6 +108,9 @@ def _set_up(app: Flask, base_url: str) -> None:
         base_url, programme.store, programme.secret, codes, first_order_id=9_200_000
     )
     answers = Counter(f"{s.status} {s.answer.get('status', '')}".strip() for s in sent)
+    clicked = demo_marketing.click_share_links(base_url, programme.codes)
+    with transaction(state.engine) as session:
+        demo_marketing.seed_posts(session, programme.campaign, now.date())
 
     reports = run(
         state.engine,
@@ -126,7 +130,8 @@ def _set_up(app: Flask, base_url: str) -> None:
             )
             for email in programme.codes
         }
-    _print(state, base_url, programme, answers, listed, links)
+        report = kpis.campaign_report(session, programme.campaign).campaign
+    _print(state, base_url, programme, answers, listed, links, clicked, report)
 
 
 def _print(
@@ -136,6 +141,8 @@ def _print(
     answers: Counter[str],
     listed: list[dict[str, Any]],
     links: dict[str, str],
+    clicked: tuple[int, int],
+    report: dict[str, Any],
 ) -> None:
     codecut = _command_name()
     info("")
@@ -148,6 +155,16 @@ def _print(
     info(f"Sent {sum(answers.values())} signed Shopify deliveries to {base_url}/webhooks/shopify:")
     for answer, count in sorted(answers.items()):
         info(f"  {count:>3} x HTTP {answer}")
+    info(
+        f"Followed share links {clicked[0]} times as followers would (counted) and "
+        f"{clicked[1]} time as a search crawler (not counted)."
+    )
+    info(
+        f"Campaign {report['slug']} so far: {report['clicks']} clicks "
+        f"({report['unique_clicks']} unique), {report['orders']} orders, revenue "
+        f"{report['revenue']} {report['currency']}, spend {report['spend']} (commission, "
+        f"discounts, a gift, post fees), ROAS {report['roas']}"
+    )
     info("")
     if listed:
         info("This run's payouts (orders placed 45 days ago are past their hold):")
@@ -165,7 +182,10 @@ def _print(
         info(f"    {email:<20} {link}")
     info(f"  Sign-in page      {base_url}/portal/login   (links are written to this log)")
     info(f"  Share link        {base_url}/r/{programme.codes['anna@example.com']}")
-    info(f"  Health            {base_url}/health")
+    info(f"  Campaign report   {codecut} report campaign {programme.campaign}")
+    info(f"  Leaderboard       {codecut} report leaderboard --by roas")
+    info(f"  Health            {base_url}/healthz   |   {base_url}/readyz")
+    info(f"  Integrity         {codecut} verify")
     info(f"  Balances          {codecut} influencer show anna@example.com")
     info(f"  Ledger (CSV)      {codecut} export ledger")
     info(f"  Payouts           {codecut} payouts list   |   {codecut} export payouts")
