@@ -295,6 +295,16 @@ class _Handler(BaseHTTPRequestHandler):
         )
         return False
 
+    def _send_list(self, path: str, items: list[dict[str, Any]], query: dict[str, str]) -> None:
+        """A Stripe list page, newest first: ``starting_after`` an id, at most ``limit``."""
+        if "starting_after" in query:
+            ids = [item["id"] for item in items]
+            if query["starting_after"] in ids:
+                items = items[ids.index(query["starting_after"]) + 1 :]
+        limit = int(query.get("limit", 10))
+        page = {"object": "list", "url": path, "has_more": len(items) > limit}
+        self._send(200, {**page, "data": items[:limit]})
+
     def do_GET(self) -> None:
         fake = self.server.fake
         url = urlsplit(self.path)
@@ -305,16 +315,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/v1/events":
             with fake.lock:
                 events = list(reversed(fake.events))
-            limit = int(query.get("limit", 10))
-            self._send(
-                200,
-                {
-                    "object": "list",
-                    "url": "/v1/events",
-                    "has_more": len(events) > limit,
-                    "data": events[:limit],
-                },
-            )
+            self._send_list(url.path, events, query)
             return
         if url.path == "/v1/transfers":
             with fake.lock:
@@ -324,20 +325,7 @@ class _Handler(BaseHTTPRequestHandler):
                     if "transfer_group" not in query
                     or t["transfer_group"] == query["transfer_group"]
                 ]
-            if "starting_after" in query:
-                ids = [t["id"] for t in found]
-                if query["starting_after"] in ids:
-                    found = found[ids.index(query["starting_after"]) + 1 :]
-            limit = int(query.get("limit", 10))
-            self._send(
-                200,
-                {
-                    "object": "list",
-                    "url": "/v1/transfers",
-                    "has_more": len(found) > limit,
-                    "data": found[:limit],
-                },
-            )
+            self._send_list(url.path, found, query)
             return
         if url.path.startswith("/v1/transfers/"):
             transfer = fake._find(url.path.rsplit("/", 1)[1])
