@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 #: (script, full-size arguments, quick arguments); ``--postgres URL`` is added to each.
 SUITE: list[tuple[str, list[str], list[str]]] = [
     ("bench_webhooks.py", ["--requests", "2000"], ["--requests", "300", "--warmup", "30"]),
+    ("bench_redirect.py", ["--requests", "3000"], ["--requests", "400"]),
     ("bench_payouts.py", ["--entries", "1000000"], ["--entries", "50000", "--influencers", "1000"]),
     ("bench_export.py", ["--rows", "1000000"], ["--rows", "50000"]),
     ("bench_portal.py", ["--orders", "50000"], ["--orders", "5000", "--requests", "50"]),
