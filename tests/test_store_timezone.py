@@ -125,3 +125,18 @@ def test_store_commands_take_and_check_the_zone(cli) -> None:  # type: ignore[no
     moved = cli("store", "update", "se.myshopify.com", "--timezone", "America/New_York")
     assert moved.exit_code == 0
     assert "America/New_York" in cli("store", "list").stdout
+
+
+def test_offset_spans_cut_at_the_clock_changes() -> None:
+    from codecut.dates import offset_spans
+
+    march = offset_spans(
+        STOCKHOLM, datetime(2026, 3, 28, tzinfo=UTC), datetime(2026, 3, 31, tzinfo=UTC)
+    )
+    change = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 02:00 CET becomes 03:00 CEST
+    assert march == [
+        (datetime(2026, 3, 28, tzinfo=UTC), change, 60),
+        (change, datetime(2026, 3, 31, tzinfo=UTC), 120),
+    ]
+    kolkata = offset_spans("Asia/Kolkata", datetime(2026, 1, 1, tzinfo=UTC), LATE)
+    assert [offset for _start, _end, offset in kolkata] == [330]  # +05:30 all year

@@ -76,6 +76,39 @@ def local_day(moment: datetime, zone_name: str | None = DEFAULT_ZONE) -> date:
     return aware.astimezone(zone(zone_name)).date()
 
 
+def offset_spans(
+    zone_name: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime, int]]:
+    """``[start, end)`` cut where the zone's UTC offset changes: (from, to, offset in minutes).
+
+    Within a span, a moment's day in the zone is its UTC moment shifted by the offset: what lets
+    a database without time zones (SQLite) count days in one. Offsets are looked up hourly,
+    which finds every change (they happen on the hour or half hour, days apart).
+    """
+    place = zone(zone_name)
+    spans: list[tuple[datetime, datetime, int]] = []
+    at = start
+    offset = _minutes(start, place)
+    step = timedelta(hours=1)
+    probe = start + step
+    while probe < end:
+        here = _minutes(probe, place)
+        if here != offset:
+            change = probe - step
+            while _minutes(change, place) == offset:  # to the minute within the hour
+                change += timedelta(minutes=1)
+            spans.append((at, change, offset))
+            at, offset = change, here
+        probe += step
+    spans.append((at, end, offset))
+    return spans
+
+
+def _minutes(moment: datetime, place: ZoneInfo) -> int:
+    delta = moment.astimezone(place).utcoffset()
+    return int(delta.total_seconds() // 60) if delta is not None else 0
+
+
 def stored_day(value: object) -> date | None:
     """A day read back from the database: PostgreSQL gives a date, SQLite's aggregates give text."""
     if value is None or isinstance(value, date):

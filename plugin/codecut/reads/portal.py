@@ -14,15 +14,16 @@ on ``(influencer_id, ...)``, so an influencer with 50,000 orders is answered in 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Date, and_, case, cast, func, select
 from sqlmodel import Session, col
 
 from ..commissions.approval import approved_through
-from ..dates import DEFAULT_ZONE, local_day
+from ..dates import DEFAULT_ZONE, offset_spans, stored_day
 from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store, id_of
 from ..payouts.minimum import PayoutMinimum
 from .balances import influencer_balances, is_settled, status_of, with_settlement
@@ -96,29 +97,40 @@ def weekly_earnings(
     weeks, per currency, by when each fact happened: the order's placing for a commission, the
     refund's own date for a reversal (not when Codecut recorded them).
 
-    Grouped by store zone and UTC minute in the database (every zone's offset is whole
-    minutes, so each group lies in one local day) and folded into the store's days here, which
-    keeps the SQL the same on SQLite and PostgreSQL (SQLite knows no time zones). Weeks without
-    earnings are zero.
+    Grouped by the store's day in the database (at most ``7 x weeks`` rows per currency) and
+    folded into weeks here. PostgreSQL converts each moment to the store's zone itself; SQLite
+    knows no time zones, so each moment is shifted by its zone's offset, span by span between the
+    zone's clock changes (:func:`codecut.dates.offset_spans`). Weeks without earnings are zero.
     """
     first = week_start(today) - timedelta(weeks=weeks - 1)
     since = datetime.combine(first - timedelta(days=1), time.min, tzinfo=UTC)  # zones east of UTC
-    minute = _utc_minute(session, col(LedgerEntry.occurred_at))
+    until = datetime.combine(today + timedelta(days=2), time.min, tzinfo=UTC)
     zone_of = func.coalesce(col(Store.timezone), DEFAULT_ZONE)
+    # The stores of the influencer's codes are the stores of their entries (adjustments, which
+    # belong to no store, count UTC days): a few rows, where the entries are thousands.
+    zones = {DEFAULT_ZONE} | set(
+        session.scalars(
+            select(col(Store.timezone))
+            .join(Code, col(Code.store_id) == col(Store.id))
+            .where(col(Code.influencer_id) == influencer_id)
+            .distinct()
+        )
+    )
+    day = _store_day(session, col(LedgerEntry.occurred_at), zone_of, sorted(zones), since, until)
     rows = session.execute(
-        select(col(LedgerEntry.currency), zone_of, minute, func.sum(col(LedgerEntry.amount)))
+        select(col(LedgerEntry.currency), day, func.sum(col(LedgerEntry.amount)))
         .outerjoin(Store, col(Store.id) == col(LedgerEntry.store_id))
         .where(
             col(LedgerEntry.influencer_id) == influencer_id,
             col(LedgerEntry.occurred_at) >= since,
             col(LedgerEntry.status) != EntryStatus.VOID,
         )
-        .group_by(col(LedgerEntry.currency), zone_of, minute)
+        .group_by(col(LedgerEntry.currency), day)
     ).all()
     sums: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for currency, zone_name, minute_text, amount in rows:
-        booked_day = local_day(_minute_start(minute_text), zone_name)
-        if booked_day >= first:
+    for currency, booked_on, amount in rows:
+        booked_day = stored_day(booked_on)
+        if booked_day is not None and booked_day >= first:
             sums[currency][week_start(booked_day)] += int(amount)
     starts = [first + timedelta(weeks=n) for n in range(weeks)]
     return {
@@ -127,16 +139,31 @@ def weekly_earnings(
     }
 
 
-def _utc_minute(session: Session, column: Any) -> Any:
-    """The UTC minute a moment falls in, as ``YYYY-MM-DD HH:MM`` text on both databases."""
+def _store_day(
+    session: Session,
+    column: Any,
+    zone_of: Any,
+    zones: Sequence[str],
+    since: datetime,
+    until: datetime,
+) -> Any:
+    """The day (in its store's zone) a moment in ``[since, until)`` falls on, as SQL."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI")
-    # SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS.ffffff" text: the minute is its first 16 characters.
-    return func.substr(column, 1, 16)
-
-
-def _minute_start(text_: str) -> datetime:
-    return datetime.strptime(str(text_)[:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+        return cast(func.timezone(zone_of, column), Date)
+    spans = {name: offset_spans(name, since, until) for name in zones}
+    if all(offset == 0 for each in spans.values() for _start, _end, offset in each):
+        # UTC days (the common case): SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS" text, and its
+        # first ten characters are the day, several times faster than date() over many rows.
+        return func.substr(column, 1, 10)
+    branches = [
+        (
+            and_(zone_of == name, column >= start, column < end),
+            func.date(column, f"{offset:+d} minutes"),
+        )
+        for name, each in spans.items()
+        for start, end, offset in each
+    ]
+    return case(*branches, else_=func.date(column))
 
 
 # -- orders --------------------------------------------------------------------------------------
