@@ -18,6 +18,7 @@ from .export import export_group
 from .influencer import influencer_group
 from .payouts import payouts_group
 from .portal import portal_group
+from .review import review_group
 from .store import store_group
 
 COMMANDS: list[click.Command] = [
@@ -32,6 +33,7 @@ COMMANDS: list[click.Command] = [
     payouts_group,
     apikey_group,
     portal_group,
+    review_group,
 ]
 
 #: For host apps: ``flask codecut store add ...``.

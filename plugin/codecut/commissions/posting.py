@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import EntryKind, EntryStatus, EventStatus, utcnow
 from ..storefronts.base import CancelEvent, Event, OrderEvent, RefundEvent
+from . import leaks
 from .approval import approved_through
 from .attribution import (
     Attribution,
@@ -287,18 +288,29 @@ class Posting:
         rule = rule_for(attribution)
         amount = 0 if reason else rule.commission(order.base_amount)
         hold = self.hold_days if attribution.hold_days is None else attribution.hold_days
+        # Leak rules only hold what would be paid; a commission that earns nothing stays as is.
+        flagged = (
+            leaks.rules_for(
+                self.connection,
+                influencer_id=order.influencer_id,
+                code_id=order.code_id,
+                placed_at=order.placed_at or self.now,
+            )
+            if amount > 0
+            else []
+        )
         entry = self._insert_entry(
             state,
             {
                 **self._entry_base(state),
                 "kind": EntryKind.COMMISSION,
-                "status": EntryStatus.PENDING,
+                "status": EntryStatus.HELD if flagged else EntryStatus.PENDING,
                 "amount": amount,
                 "base_amount": order.base_amount,
                 "rate_bps": rule.rate_bps,
                 "available_on": _day(order.paid_at or self.now) + timedelta(days=hold),
                 "dedupe_key": f"commission:{order.external_id}",
-                "reason": reason,
+                "reason": reason or (",".join(flagged) if flagged else None),
                 "memo": f"earns nothing: {reason}" if reason else None,
                 "occurred_at": order.placed_at or self.now,
             },
@@ -306,6 +318,8 @@ class Posting:
         if entry is None:
             return Result(IGNORED, "commission already booked")
         self.booked.append(order.external_id)
+        if flagged:
+            return Result(PROCESSED, f"commission held for review ({', '.join(flagged)})")
         return Result(PROCESSED, f"commission {reason or 'booked'}")
 
     def _apply_refund(self, state: OrderState, refund: RefundEvent) -> Result:
@@ -364,12 +378,16 @@ class Posting:
         ``happened``: when the refund or cancellation took place (else: now, when Codecut hears
         of it).
         """
-        pending = self._still_pending(commission)
         when = happened or self.now
+        held = commission.status == EntryStatus.HELD
+        # A held commission's reversal follows it (review.py clears or voids the two together):
+        # a refund must never claw back money that was never paid.
+        pending = held or self._still_pending(commission)
+        status = EntryStatus.PENDING if pending else EntryStatus.APPROVED
         return {
             **self._entry_base(state),
             "kind": EntryKind.REVERSAL,
-            "status": EntryStatus.PENDING if pending else EntryStatus.APPROVED,
+            "status": EntryStatus.HELD if held else status,
             "amount": amount,
             "base_amount": base,
             "rate_bps": commission.rate_bps,

@@ -1,0 +1,208 @@
+"""Leak rules hold commissions at booking; a person clears or voids them with ``codecut review``.
+
+Hand-built order streams with exact expected flags, on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from programme import PLACED, book, entries, make_programme, order, order_ids
+from sqlalchemy import delete, func, select
+
+from codecut.commissions.leaks.spike import is_spike, threshold
+from codecut.commissions.rule import CommissionRule
+from codecut.db import transaction
+from codecut.models import AuditEvent, Campaign, LedgerEntry, Order, Payout
+from codecut.payouts import run as payouts
+from codecut.payouts.minimum import PayoutMinimum
+from codecut.reads.balances import balances
+
+DAY0 = PLACED.date()
+TEN_PERCENT = CommissionRule.parse("10%", "USD")
+
+
+def _quiet_then_spike(engine, spike_orders: int) -> None:  # type: ignore[no-untyped-def]
+    """One order a day for 20 days, then ``spike_orders`` on day 20 (order ids d0..d19, s1..)."""
+    book(engine, *(order(f"d{n}", placed_at=PLACED + timedelta(days=n)) for n in range(20)))
+    day20 = PLACED + timedelta(days=20)
+    for n in range(1, spike_orders + 1):  # one delivery per order, as webhooks arrive
+        book(engine, order(f"s{n}", placed_at=day20 + timedelta(minutes=n)))
+
+
+def _statuses(engine) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {key: status for key, _k, status, _a, _b, _r in entries(engine)}
+
+
+def _count(engine, table) -> int:  # type: ignore[no-untyped-def]
+    with transaction(engine, readonly=True) as session:
+        return int(session.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_threshold_and_spike_by_hand() -> None:
+    assert threshold([0] * 28) == 10  # a quiet code: more than 10 orders in a day
+    assert threshold([4] * 15 + [0] * 13) == 20  # median 4: 5 x 4
+    day = date(2025, 4, 1)
+    counts = {day: 11}
+    assert is_spike(day - timedelta(days=14), day, counts)
+    assert not is_spike(day - timedelta(days=13), day, counts)  # code too young: launch
+    assert not is_spike(day - timedelta(days=30), day, {day: 10})  # 10 is not more than 10
+
+
+def test_a_spike_day_holds_the_orders_past_the_threshold(engine) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    _quiet_then_spike(engine, 13)
+    statuses = _statuses(engine)
+    # Baseline: 20 days with 1 order, 8 with none -> median 1 -> threshold max(10, 5) = 10.
+    assert [statuses[f"commission:s{n}"] for n in range(1, 14)] == ["pending"] * 10 + ["held"] * 3
+    assert {statuses[f"commission:d{n}"] for n in range(20)} == {"pending"}
+    assert {r for k, _k, _s, _a, _b, r in entries(engine) if k.startswith("commission:s1")} >= {
+        "spike"
+    }
+
+
+def test_a_launch_day_is_not_a_leak(engine) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    book(engine, *(order(f"l{n}", placed_at=PLACED + timedelta(minutes=n)) for n in range(40)))
+    assert set(_statuses(engine).values()) == {"pending"}
+
+
+def test_a_held_commissions_refund_follows_it_and_balances_and_runs_skip_it(engine) -> None:  # type: ignore[no-untyped-def]
+    from codecut.storefronts.base import RefundEvent
+
+    make_programme(engine)
+    _quiet_then_spike(engine, 12)
+    book(engine, RefundEvent("r12", "s12", goods=5000))  # half the goods of a held order
+    rows = {k: (s, a) for k, _k, s, a, _b, _r in entries(engine)}
+    assert rows["commission:s11"] == ("held", 1000)
+    assert rows["refund:r12"] == ("held", -500)  # held with its commission, not a clawback
+    (balance,) = balances_now(engine)
+    # 30 commissions of 10.00; s11 (10.00) and s12 (10.00 - 5.00) held.
+    assert (balance.held, balance.taken_back) == (1500, 0)
+    # Long after every hold has ended, a run pays everything but the held entries.
+    payouts.run(
+        engine,
+        as_of=DAY0 + timedelta(days=120),
+        minimum=PayoutMinimum.parse("1.00"),
+        actor="test",
+    )
+    with transaction(engine, readonly=True) as session:
+        (payout,) = session.scalars(select(Payout))
+    assert payout.amount == 30 * 1000 and payout.entry_count == 30
+
+
+def balances_now(engine):  # type: ignore[no-untyped-def]
+    with transaction(engine, readonly=True) as session:
+        return balances(session, as_of=DAY0 + timedelta(days=120))
+
+
+def test_review_list_show_clear_void_and_the_audit_log(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    from codecut.storefronts.base import RefundEvent
+
+    make_programme(engine)
+    _quiet_then_spike(engine, 13)
+    book(engine, RefundEvent("r12", "s12", goods=10000))
+    listed = cli("review", "list", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    records = json.loads(listed.stdout)
+    assert [(r["order_id"], r["code"], r["rules"], r["amount"], r["status"]) for r in records] == [
+        (f"s{n}", "TENOFF", ["spike"], "10.00", "held") for n in (11, 12, 13)
+    ]
+    assert set(records[0]) >= {
+        "entry_id", "order_id", "code", "influencer_email", "rules", "amount", "currency",
+        "status",
+    }  # fmt: skip
+    assert records[0]["influencer_email"] == "anna@example.com"
+    assert json.loads(cli("review", "list", "--rule", "spike", "--json").stdout) == records
+    assert json.loads(cli("review", "list", "--campaign", "nope", "--json").stdout) == []
+    s11, s12, _s13 = (r["entry_id"] for r in records)
+    shown = cli("review", "show", str(s11), "--json")
+    assert json.loads(shown.stdout)["rules"] == ["spike"]
+
+    assert cli("review", "clear", str(s11), "--memo", "a real launch post").exit_code == 0
+    assert cli("review", "void", str(s12), "--memo", "coupon site").exit_code == 0
+    statuses = _statuses(engine)
+    assert (statuses["commission:s11"], statuses["commission:s12"]) == ("pending", "void")
+    assert statuses["refund:r12"] == "void"  # voided with its commission
+    assert statuses["commission:s13"] == "held"
+    with transaction(engine, readonly=True) as session:
+        events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+        voided = session.get(LedgerEntry, s12)
+        assert voided is not None and voided.memo == "voided after review: coupon site"
+    assert [(e.action, e.subject_id) for e in events] == [
+        ("review.clear", str(s11)),
+        ("review.void", str(s12)),
+    ]
+    assert events[0].actor and json.loads(events[0].detail)["memo"] == "a real launch post"
+    # Bulk by code.
+    assert cli("review", "clear", "--code", "tenoff", "--memo", "ok").exit_code == 0
+    assert _statuses(engine)["commission:s13"] == "pending"
+    assert json.loads(cli("review", "list", "--json").stdout) == []
+
+
+def test_review_bad_input_is_one_line_exit_1_and_writes_nothing(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    _quiet_then_spike(engine, 11)
+    (held,) = json.loads(cli("review", "list", "--json").stdout)
+    with transaction(engine, readonly=True) as session:
+        pending = session.scalars(
+            select(LedgerEntry.id).where(LedgerEntry.dedupe_key == "commission:s1")
+        ).one()
+    before = entries(engine)
+    for args, message in [
+        (["clear", "999999", "--memo", "m"], "no commission entry 999999"),
+        (["void", str(pending), "--memo", "m"], f"entry {pending} is not held"),
+        (["clear", str(held["entry_id"])], "needs a memo"),
+        (["void", str(held["entry_id"]), "--memo", "  "], "needs a memo"),
+        (["clear", "--memo", "m"], "name the entries"),
+        (["clear", "--rule", "nope", "--memo", "m"], "unknown rule"),
+        (["clear", str(held["entry_id"]), str(pending), "--memo", "m"], "is not held"),
+        (["show", "999999"], "no commission entry"),
+    ]:
+        result = cli("review", *args)
+        assert result.exit_code == 1, (args, result.output)
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1, args
+    assert entries(engine) == before
+    assert _count(engine, AuditEvent) == 0
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 40), st.integers(1, 30), st.integers(1, 50000)),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_property_rules_only_hold_and_never_change_an_amount(engine, days) -> None:  # type: ignore[no-untyped-def]
+    with transaction(engine) as session:
+        session.execute(delete(LedgerEntry))
+        session.execute(delete(Order))
+    with transaction(engine, readonly=True) as session:
+        made = session.execute(select(func.count()).select_from(Campaign)).scalar_one()
+    if not made:
+        make_programme(engine)
+    events = []
+    for day, how_many, base in days:
+        for n in range(how_many):
+            events.append(
+                order(
+                    str(next(order_ids)),
+                    base=base,
+                    placed_at=PLACED + timedelta(days=day, minutes=n),
+                )
+            )
+    book(engine, *events)
+    booked = entries(engine)
+    assert len(booked) == len(events)
+    by_key = {f"commission:{e.order_id}": e.base_amount for e in events}
+    for key, kind, status, amount, base, reason in booked:
+        assert kind == "commission" and status in ("pending", "held")
+        # The campaign's 10%, whatever the rules said.
+        assert (amount, base) == (TEN_PERCENT.commission(by_key[key]), by_key[key])
+        assert (status == "held") == (reason == "spike")
