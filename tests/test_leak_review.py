@@ -206,3 +206,78 @@ def test_property_rules_only_hold_and_never_change_an_amount(engine, days) -> No
         # The campaign's 10%, whatever the rules said.
         assert (amount, base) == (TEN_PERCENT.commission(by_key[key]), by_key[key])
         assert (status == "held") == (reason == "spike")
+
+
+def test_coupon_site_sources_from_shopify_and_woocommerce() -> None:
+    from storefront_payloads import load_fixture_json, woo_order
+
+    from codecut.storefronts.shopify import ShopifyAdapter
+    from codecut.storefronts.woocommerce import WooCommerceAdapter
+
+    payload = load_fixture_json("shopify_order_cancelled_refunded")
+    (event,) = ShopifyAdapter().parse("orders/updated", payload, "USD")
+    assert event.sources == ("example.com", "otherexample.com")  # type: ignore[union-attr]
+    payload["referring_site"] = "https://www.retailmenot.com/view/shop.com"
+    payload["landing_site"] = "/products/tee?utm_source=Honey&utm_medium=ext"
+    (event,) = ShopifyAdapter().parse("orders/updated", payload, "USD")
+    assert event.sources == ("honey", "retailmenot.com")  # type: ignore[union-attr]
+    woo = woo_order()
+    woo["meta_data"] = [
+        {
+            "id": 1,
+            "key": "_wc_order_attribution_referrer",
+            "value": "https://uk.slickdeals.net/f/1",
+        },
+        {"id": 2, "key": "_wc_order_attribution_utm_source", "value": "(direct)"},
+        {"id": 3, "key": "_billing_phone", "value": "555"},
+        {"id": 4, "key": "_wc_order_attribution_session_entry", "value": 7},  # not text: skipped
+    ]
+    (event,) = WooCommerceAdapter().parse("order.updated", woo, "USD")
+    assert event.sources == ("uk.slickdeals.net", "(direct)")  # type: ignore[union-attr]
+
+
+def test_coupon_site_matching_by_hand() -> None:
+    from codecut.commissions.leaks.coupon_site import fires, matches
+
+    assert matches("retailmenot.com") and matches("uk.retailmenot.com")
+    assert matches("capitaloneshopping.com") and matches("couponfollow") and matches("wethrift")
+    assert not matches("notretailmenot.com") and not matches("instagram.com")
+    assert not matches("(direct)") and not matches("com")
+    assert fires(["instagram.com", "knoji.com"]) and not fires([])
+
+
+def test_orders_from_coupon_sites_are_held_and_listed_by_rule(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    book(
+        engine,
+        order("1", sources=("instagram.com",)),
+        order("2", sources=("www.retailmenot.com",)),
+        order("3", sources=("groupon",)),
+        order("4"),
+    )
+    assert _statuses(engine) == {
+        "commission:1": "pending",
+        "commission:2": "held",
+        "commission:3": "held",
+        "commission:4": "pending",
+    }
+    listed = json.loads(cli("review", "list", "--rule", "coupon_site", "--json").stdout)
+    assert [(r["order_id"], r["rules"]) for r in listed] == [
+        ("2", ["coupon_site"]),
+        ("3", ["coupon_site"]),
+    ]
+    assert json.loads(cli("review", "list", "--rule", "spike", "--json").stdout) == []
+    assert cli("review", "void", "--rule", "coupon_site", "--memo", "leaked").exit_code == 0
+    assert _statuses(engine)["commission:3"] == "void"
+
+
+def test_self_referrals_are_listed_for_information_and_never_held(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    book(engine, order("1", buyer_email="Anna@Example.com"), order("2"))
+    listed = json.loads(cli("review", "list", "--rule", "self_referral", "--json").stdout)
+    assert [(r["order_id"], r["rules"], r["amount"], r["status"]) for r in listed] == [
+        ("1", ["self_referral"], "0.00", "pending")
+    ]
+    assert json.loads(cli("review", "list", "--json").stdout) == []
+    result = cli("review", "clear", "--rule", "self_referral", "--memo", "m")
+    assert result.exit_code == 1 and "never held" in result.stderr

@@ -295,6 +295,7 @@ class Posting:
                 influencer_id=order.influencer_id,
                 code_id=order.code_id,
                 placed_at=order.placed_at or self.now,
+                sources=event.sources,
             )
             if amount > 0
             else []

@@ -43,6 +43,7 @@ from .base import (
     required_list,
     sign_base64,
     signature_matches,
+    sources_of,
     text_id,
     timestamp,
     within,
@@ -138,6 +139,7 @@ def parse_order(
         ),
         taxes_included=taxes_included,
         shipping=_shipping(order, currency, taxes_included),
+        sources=sources_of(order.get("landing_site"), order.get("referring_site")),
     )
 
 
