@@ -217,6 +217,7 @@ def test_coupon_site_sources_from_shopify_and_woocommerce() -> None:
     payload = load_fixture_json("shopify_order_cancelled_refunded")
     (event,) = ShopifyAdapter().parse("orders/updated", payload, "USD")
     assert event.sources == ("example.com", "otherexample.com")  # type: ignore[union-attr]
+    assert event.customer_id == "207119551"  # type: ignore[union-attr]
     payload["referring_site"] = "https://www.retailmenot.com/view/shop.com"
     payload["landing_site"] = "/products/tee?utm_source=Honey&utm_medium=ext"
     (event,) = ShopifyAdapter().parse("orders/updated", payload, "USD")
@@ -234,6 +235,13 @@ def test_coupon_site_sources_from_shopify_and_woocommerce() -> None:
     ]
     (event,) = WooCommerceAdapter().parse("order.updated", woo, "USD")
     assert event.sources == ("uk.slickdeals.net", "(direct)")  # type: ignore[union-attr]
+    assert event.customer_id == "12"  # type: ignore[union-attr]
+    woo["customer_id"] = 0  # a guest
+    (event,) = WooCommerceAdapter().parse("order.updated", woo, "USD")
+    assert event.customer_id is None  # type: ignore[union-attr]
+    payload.pop("customer")
+    (event,) = ShopifyAdapter().parse("orders/updated", payload, "USD")
+    assert event.customer_id is None  # type: ignore[union-attr]
 
 
 def test_coupon_site_matching_by_hand() -> None:
@@ -281,3 +289,86 @@ def test_self_referrals_are_listed_for_information_and_never_held(engine, cli) -
     assert json.loads(cli("review", "list", "--json").stdout) == []
     result = cli("review", "clear", "--rule", "self_referral", "--memo", "m")
     assert result.exit_code == 1 and "never held" in result.stderr
+
+
+def test_one_customer_using_a_code_12_times_flags_the_4th_and_later_in_30_days(engine) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    # The same customer id with changing emails; every 2 days (12 orders over 22 days).
+    book(
+        engine,
+        *(
+            order(
+                f"c{n}",
+                customer_id="5551",
+                buyer_email=f"buyer+{n}@example.com",
+                placed_at=PLACED + timedelta(days=2 * n),
+            )
+            for n in range(1, 13)
+        ),
+        order("other", customer_id="777", placed_at=PLACED + timedelta(days=3)),
+    )
+    statuses = _statuses(engine)
+    assert [statuses[f"commission:c{n}"] for n in range(1, 13)] == ["pending"] * 3 + ["held"] * 9
+    assert statuses["commission:other"] == "pending"
+    reasons = {k: r for k, _k, _s, _a, _b, r in entries(engine)}
+    assert reasons["commission:c4"] == "repeat_buyer"
+    # Only a hash is kept; guests are told apart by their email's hash, in any case.
+    with transaction(engine, readonly=True) as session:
+        keys = set(session.scalars(select(Order.customer_key)))
+    assert len(keys) == 2 and all(k is not None and len(k) == 64 for k in keys)
+    assert not any("5551" in (k or "") for k in keys)
+
+
+def test_repeat_buyer_window_is_30_days_and_guests_count_by_email(engine) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    days = (0, 10, 20, 31, 32)  # on day 31 the day-0 order has left the window: 3 in 30 days
+    book(
+        engine,
+        *(
+            order(f"g{d}", buyer_email="Guest@Example.com" if d % 2 else "guest@example.com",
+                  placed_at=PLACED + timedelta(days=d))
+            for d in days
+        ),
+    )  # fmt: skip
+    statuses = _statuses(engine)
+    # Day 31: orders on 10, 20, 31 -> 3; day 32: 10, 20, 31, 32 -> 4, flagged.
+    assert [statuses[f"commission:g{d}"] for d in days] == ["pending"] * 4 + ["held"]
+
+
+def test_self_referral_by_email_then_by_customer_id(engine) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    book(engine, order("1", customer_id="42", buyer_email="ANNA@example.com"))
+    book(engine, order("2", customer_id="42", buyer_email="someone@else.com"))
+    book(engine, order("3", customer_id="43", buyer_email="someone@else.com"))
+    assert [(k, s, a, r) for k, _k, s, a, _b, r in entries(engine)] == [
+        ("commission:1", "pending", 0, "self_referral"),
+        ("commission:2", "pending", 0, "self_referral"),  # the same store customer
+        ("commission:3", "pending", 1000, None),
+    ]
+
+
+def test_the_portal_shows_held_orders_under_review_with_a_plain_reason(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    from codecut.reads.portal import orders_page
+
+    make_programme(engine)
+    book(
+        engine,
+        order("1", sources=("retailmenot.com",), placed_at=PLACED),
+        order("2", sources=("groupon.com",), placed_at=PLACED + timedelta(minutes=1)),
+        order("3", placed_at=PLACED + timedelta(minutes=2)),
+    )
+
+    def lines() -> dict[str, tuple[str, str | None, int]]:
+        with transaction(engine, readonly=True) as session:
+            (anna,) = {o.influencer_id for o in session.scalars(select(Order))}
+            page = orders_page(session, anna)
+        return {line.order_number: (line.status, line.why, line.commission) for line in page.lines}
+
+    assert lines() == {
+        "#1": ("held", "the buyer came from a coupon site", 1000),
+        "#2": ("held", "the buyer came from a coupon site", 1000),
+        "#3": ("pending", None, 1000),
+    }
+    (first, _second) = json.loads(cli("review", "list", "--json").stdout)
+    assert cli("review", "void", str(first["entry_id"]), "--memo", "code leaked").exit_code == 0
+    assert lines()["#1"] == ("void", "voided after review: code leaked", 0)

@@ -116,18 +116,20 @@ def no_earning_reason(
     test: bool,
     buyer_email: str | None,
     placed_on: date | None,
+    known_self_referral: bool = False,
 ) -> str | None:
     """Why this order earns nothing, or ``None`` when it earns.
 
     Checked in this order, the first that applies is recorded: ``test_order``,
-    ``self_referral`` (buyer email equals the influencer's, any case), ``code_inactive``,
+    ``self_referral`` (buyer email equals the influencer's, any case, or the order is already
+    known as one: ``known_self_referral``, e.g. by the customer id), ``code_inactive``,
     ``influencer_paused`` / ``influencer_terminated``, ``outside_campaign`` (placed before the
     campaign starts or after it ends).
     """
     a = attribution
     if test:
         return "test_order"
-    if is_self_referral(buyer_email, a.influencer_email):
+    if known_self_referral or is_self_referral(buyer_email, a.influencer_email):
         return "self_referral"
     if not a.code_active:
         return "code_inactive"

@@ -208,6 +208,7 @@ class Posting:
         self.connection.execute(_ADVISORY_LOCK, {"key": key})
 
     def _create_order(self, event: OrderEvent, attribution: Attribution) -> OrderState:
+        key = leaks.repeat_buyer.customer_key(self.store_id, event.customer_id, event.buyer_email)
         values: dict[str, Any] = {
             "store_id": self.store_id,
             "external_id": event.order_id,
@@ -216,7 +217,11 @@ class Posting:
             "campaign_id": attribution.campaign_id,
             "code_as_entered": attribution.typed[:255],
             "currency": self.currency,
-            "self_referral": is_self_referral(event.buyer_email, attribution.influencer_email),
+            "customer_key": key,
+            "self_referral": is_self_referral(event.buyer_email, attribution.influencer_email)
+            or leaks.repeat_buyer.earlier_self_referral(
+                self.connection, influencer_id=attribution.influencer_id, key=key
+            ),
             "cancelled_at": (event.updated_at or self.now) if event.cancelled else None,
             "placed_at": event.placed_at or self.now,
             "created_at": self.now,
@@ -284,6 +289,7 @@ class Posting:
             test=order.test,
             buyer_email=event.buyer_email,
             placed_on=placed.date() if placed else None,
+            known_self_referral=order.self_referral,
         )
         rule = rule_for(attribution)
         amount = 0 if reason else rule.commission(order.base_amount)
@@ -296,6 +302,7 @@ class Posting:
                 code_id=order.code_id,
                 placed_at=order.placed_at or self.now,
                 sources=event.sources,
+                customer_key=order.customer_key,
             )
             if amount > 0
             else []

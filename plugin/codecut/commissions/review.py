@@ -28,6 +28,15 @@ SELF_REFERRAL = "self_referral"
 RULE_NAMES = (*leaks.RULES, SELF_REFERRAL)
 
 
+#: How a decision's memo starts on the entry (the reviewer's words follow).
+_DECIDED = ("cleared after review: ", "voided after review: ")
+
+
+def is_review_memo(memo: str | None) -> bool:
+    """Whether a memo is a review decision's (the portal shows those to the influencer)."""
+    return memo is not None and memo.startswith(_DECIDED)
+
+
 def rules_of(entry: LedgerEntry) -> list[str]:
     """The rule names an entry's ``reason`` records (comma-separated when several fired)."""
     return [name for name in (entry.reason or "").split(",") if name in RULE_NAMES]
@@ -150,7 +159,6 @@ def _decide(
         raise InvalidInput("a review decision needs a memo saying why")
     memo = memo.strip()
     targets = _targets(session, entry_ids, code, rule)
-    action = "cleared" if status == EntryStatus.PENDING else "voided"
     for target in targets:
         entry = target.entry
         # The held reversals of the same order follow the commission.
@@ -165,7 +173,7 @@ def _decide(
         )
         rules = rules_of(entry)
         entry.status = status
-        entry.memo = f"{action} after review: {memo}"
+        entry.memo = f"{_DECIDED[0] if status == EntryStatus.PENDING else _DECIDED[1]}{memo}"
         session.add(entry)
         audit.record(
             session,

@@ -125,6 +125,9 @@ class OrderEvent:
     #: referring URLs and their ``utm_source``/``ref`` values, lowercase (:func:`sources_of`).
     #: Nothing else of those URLs is kept.
     sources: tuple[str, ...] = ()
+    #: The store's own customer id (guests: none), for the repeat-buyer and self-referral rules;
+    #: booking keeps only a hash of it.
+    customer_id: str | None = None
 
 
 Event = OrderEvent | RefundEvent | CancelEvent

@@ -176,6 +176,10 @@ def parse_order(order: dict[str, Any], currency: str) -> OrderEvent:
         ),
         taxes_included=order.get("prices_include_tax") is True,
         sources=sources_of(*_attribution(order)),
+        # 0 is a guest checkout.
+        customer_id=None
+        if order.get("customer_id") in (None, 0, "0", "")
+        else text_id(order.get("customer_id"), "customer_id"),
     )
 
 

@@ -1,0 +1,39 @@
+"""orders keep a hashed customer key, for the repeat-buyer leak rule
+
+Revision ID: 0012
+Revises: 0006
+Create Date: 2026-12-04
+
+``customer_key`` is a SHA-256 of the store's customer id (or, for guests, of the lowercased
+buyer email): enough to tell one customer's repeat orders on a code apart, never the email or
+id itself. Orders recorded before this revision have none and count for no one.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("codecut_order") as batch_op:
+        batch_op.add_column(
+            sa.Column("customer_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
+        )
+        batch_op.create_index(
+            batch_op.f("ix_codecut_order_code_id_customer_key"),
+            ["code_id", "customer_key"],
+            unique=False,
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("codecut_order") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_codecut_order_code_id_customer_key"))
+        batch_op.drop_column("customer_key")
