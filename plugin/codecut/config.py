@@ -50,6 +50,9 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_LOGIN_TOKEN_MAX_AGE": (15 * 60, int),
     # Portal: the locale money is formatted in when the browser names none we know.
     "CODECUT_DEFAULT_LOCALE": ("en_US", str),
+    # Days a raw storefront delivery keeps its buyers' personal data; `codecut events purge`
+    # strips it from older ones, keeping what replay and the leak rules need.
+    "CODECUT_RAW_RETENTION_DAYS": (400, int),
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -122,6 +125,7 @@ class Settings:
     mail_sender: str
     login_token_max_age: int
     default_locale: str
+    raw_retention_days: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, instance_path: str) -> Settings:
@@ -138,6 +142,8 @@ class Settings:
             values["payout_minimum"] = PayoutMinimum.parse(values["payout_minimum"])
         except ValueError as error:
             raise ConfigError(f"CODECUT_PAYOUT_MINIMUM {error}") from None
+        if values["raw_retention_days"] < 1:
+            raise ConfigError("CODECUT_RAW_RETENTION_DAYS must be at least 1")
         values["public_url"] = values["public_url"].rstrip("/")
         values["url_prefix"] = values["url_prefix"].rstrip("/")
         return cls(**values)
