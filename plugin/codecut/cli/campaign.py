@@ -19,6 +19,11 @@ campaign_group = group("campaign", "Campaigns: a store plus a commission rule.")
 @click.option("--slug", default=None, help="Defaults to one made from the name.")
 @click.option("--commission", default="10%", show_default=True, help="10% or a flat 5.00")
 @click.option("--hold-days", type=int, default=None, help="Defaults to CODECUT_HOLD_DAYS.")
+@click.option(
+    "--leaked-policy",
+    default=None,
+    help="What orders on a rotated (leaked) code earn: none (default), full or rate:5%.",
+)
 @json_option
 def campaign_add(
     store_domain: str,
@@ -26,6 +31,7 @@ def campaign_add(
     slug: str | None,
     commission: str,
     hold_days: int | None,
+    leaked_policy: str | None,
     as_json: bool,
 ) -> None:
     """Create a campaign."""
@@ -37,6 +43,7 @@ def campaign_add(
             slug=slug,
             commission=commission,
             hold_days=hold_days,
+            leaked_policy=leaked_policy,
         )
         record = campaign_detail(session, campaign)
     if as_json:
