@@ -372,3 +372,28 @@ def test_the_portal_shows_held_orders_under_review_with_a_plain_reason(engine, c
     (first, _second) = json.loads(cli("review", "list", "--json").stdout)
     assert cli("review", "void", str(first["entry_id"]), "--memo", "code leaked").exit_code == 0
     assert lines()["#1"] == ("void", "voided after review: code leaked", 0)
+
+
+def test_leak_score_per_code_with_reasons(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    from codecut.models import utcnow
+
+    make_programme(engine)
+    now = utcnow()
+    # TENOFF: 3 orders, 1 from a coupon site -> 33; FAKE30: 2 orders, both flagged -> 100.
+    book(
+        engine,
+        order("1", placed_at=now),
+        order("2", placed_at=now),
+        order("3", sources=("knoji.com",), placed_at=now),
+        order("4", codes=("FAKE30",), sources=("groupon",), placed_at=now),
+        order("5", codes=("FAKE30",), sources=("wethrift.com",), placed_at=now),
+        order("6", codes=("FAKE30",), placed_at=now - timedelta(days=31)),  # outside the window
+    )
+    result = cli("review", "codes", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [(r["code"], r["orders"], r["flagged"], r["score"], r["reasons"])
+            for r in json.loads(result.stdout)] == [
+        ("FAKE30", 2, 2, 100, {"coupon_site": 2}),
+        ("TENOFF", 3, 1, 33, {"coupon_site": 1}),
+    ]  # fmt: skip
+    assert "TENOFF\t 33\t1/3 orders" in cli("review", "codes").stdout

@@ -6,10 +6,11 @@ import click
 
 from ..access import audit
 from ..commissions import review
+from ..commissions.leaks import score
 from ..db import transaction
 from ._common import echo_json, engine, group, info, json_option
 
-review_group = group("review", "Held commissions: list, show, clear or void them.")
+review_group = group("review", "Held commissions: list, show, clear or void them; leak scores.")
 
 _RULE = click.option("--rule", help=f"One of: {', '.join(review.RULE_NAMES)}.")
 
@@ -79,3 +80,20 @@ def _decision(name: str, verb: str) -> click.Command:
 
 review_clear = _decision("clear", "cleared")
 review_void = _decision("void", "voided")
+
+
+@review_group.command("codes")
+@json_option
+def review_codes(as_json: bool) -> None:
+    """Each code's leak score (0-100) over the last 30 days, with the rules behind it."""
+    with transaction(engine(), readonly=True) as session:
+        records = [s.as_record() for s in score.code_scores(session)]
+    if as_json:
+        echo_json(records)
+        return
+    for r in records:
+        reasons = ", ".join(f"{rule} {n}" for rule, n in r["reasons"].items()) or "-"
+        click.echo(
+            f"{r['code']}\t{r['score']:>3}\t{r['flagged']}/{r['orders']} orders\t"
+            f"{r['influencer_email']}\t{reasons}"
+        )
