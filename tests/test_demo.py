@@ -48,6 +48,15 @@ def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
     assert listed.returncode == 0
     assert listed.stdout.count('"influencer_email"') == 3
 
+    # The leak-review step: one order from a coupon site, held (once, though the demo ran twice).
+    assert "Leak review: order #9300000" in out and "(HTTP 200)" in out
+    held = subprocess.run(
+        [CODECUT, "review", "list", "--json"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert held.returncode == 0, held.stderr
+    assert '"rules": [\n      "coupon_site"\n    ]' in held.stdout
+    assert held.stdout.count('"entry_id"') == 1 and '"amount": "6.00"' in held.stdout
+
 
 def test_every_url_the_demo_prints_opens_as_printed(tmp_path: Path) -> None:
     import re

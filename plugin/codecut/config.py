@@ -57,6 +57,9 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_METRICS_TOKEN": (None, str),
     # How many proxies in front of Codecut set X-Forwarded-For/-Proto (0: trust no such header).
     "CODECUT_TRUSTED_PROXIES": (0, int),
+    # Days a raw storefront delivery keeps its buyers' personal data; `codecut events purge`
+    # strips it from older ones, keeping what replay and the leak rules need.
+    "CODECUT_RAW_RETENTION_DAYS": (400, int),
 }
 
 LOG_FORMATS = ("text", "json")
@@ -135,6 +138,7 @@ class Settings:
     metrics: bool
     metrics_token: str | None
     trusted_proxies: int
+    raw_retention_days: int
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, instance_path: str) -> Settings:
@@ -157,6 +161,8 @@ class Settings:
             )
         if values["trusted_proxies"] < 0:
             raise ConfigError("CODECUT_TRUSTED_PROXIES cannot be negative")
+        if values["raw_retention_days"] < 1:
+            raise ConfigError("CODECUT_RAW_RETENTION_DAYS must be at least 1")
         values["public_url"] = values["public_url"].rstrip("/")
         values["url_prefix"] = values["url_prefix"].rstrip("/")
         return cls(**values)

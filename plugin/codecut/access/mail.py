@@ -38,6 +38,56 @@ def login_message(settings: Settings, *, to: str, name: str, link: str) -> Email
     return message
 
 
+def new_code_message(
+    settings: Settings, *, to: str, name: str, old_code: str, new_code: str, link: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = f"Your new code: {new_code}"
+    message["From"] = settings.mail_sender
+    message["To"] = formataddr((name, to))
+    message["Message-ID"] = make_msgid(domain="codecut")
+    message.set_content(
+        f"Hello {name},\n\n"
+        f"Your code {old_code} was shared beyond your audience, so it has been replaced.\n"
+        f"Your new code is {new_code}; your share link is:\n\n{link}\n\n"
+        "Please use them from now on.\n"
+    )
+    return message
+
+
+def send_new_code(
+    settings: Settings, *, to: str, name: str, old_code: str, new_code: str, link: str
+) -> None:
+    """Mail an influencer their replacement code, or log it when no mail server is configured."""
+    if not settings.mail_server:
+        log.warning("new code %s for %s (no CODECUT_MAIL_SERVER set): %s", new_code, to, link)
+        return
+    _send(
+        settings,
+        new_code_message(
+            settings, to=to, name=name, old_code=old_code, new_code=new_code, link=link
+        ),
+        "new-code",
+    )
+
+
+def _send(settings: Settings, message: EmailMessage, what: str) -> None:
+    assert settings.mail_server
+    try:
+        with smtplib.SMTP(
+            settings.mail_server, settings.mail_port, timeout=_TIMEOUT_SECONDS
+        ) as smtp:
+            if settings.mail_use_tls:
+                smtp.starttls()
+            if settings.mail_username:
+                smtp.login(settings.mail_username, settings.mail_password or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        raise MailError(
+            f"could not send the {what} mail via {settings.mail_server}: {error}"
+        ) from error
+
+
 def send_login_link(settings: Settings, *, to: str, name: str, link: str) -> None:
     """Mail ``link`` to ``to``, or log it when no mail server is configured."""
     if not settings.mail_server:

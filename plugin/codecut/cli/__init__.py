@@ -20,6 +20,7 @@ from .marketing import post_group, seeding_group
 from .payouts import payouts_group
 from .portal import portal_group
 from .report import report_group
+from .review import review_group
 from .store import store_group
 from .verify import verify_command
 
@@ -38,6 +39,7 @@ COMMANDS: list[click.Command] = [
     post_group,
     seeding_group,
     report_group,
+    review_group,
     verify_command,
 ]
 

@@ -24,6 +24,11 @@ campaign_group = group("campaign", "Campaigns: a store plus a commission rule.")
     help="A rate (15%) or a flat amount per order in the store's currency (15.00 USD).",
 )
 @click.option("--hold-days", type=int, default=None, help="Defaults to CODECUT_HOLD_DAYS.")
+@click.option(
+    "--leaked-policy",
+    default=None,
+    help="What orders on a rotated (leaked) code earn: none (default), full or rate:5%.",
+)
 @json_option
 def campaign_add(
     store_domain: str,
@@ -31,6 +36,7 @@ def campaign_add(
     slug: str | None,
     commission: str,
     hold_days: int | None,
+    leaked_policy: str | None,
     as_json: bool,
 ) -> None:
     """Create a campaign."""
@@ -42,6 +48,7 @@ def campaign_add(
             slug=slug,
             commission=commission,
             hold_days=hold_days,
+            leaked_policy=leaked_policy,
         )
         record = campaign_detail(session, campaign)
     if as_json:
@@ -55,9 +62,15 @@ def campaign_add(
 @click.option("--name", default=None)
 @click.option("--commission", default=None, help="15% or 15.00 USD; orders from now on.")
 @click.option("--hold-days", type=int, default=None)
+@click.option("--leaked-policy", default=None, help="none, full or rate:5%.")
 @json_option
 def campaign_update(
-    slug: str, name: str | None, commission: str | None, hold_days: int | None, as_json: bool
+    slug: str,
+    name: str | None,
+    commission: str | None,
+    hold_days: int | None,
+    leaked_policy: str | None,
+    as_json: bool,
 ) -> None:
     """Change a campaign's name, commission rule or hold days."""
     with transaction(engine()) as session:
@@ -67,6 +80,7 @@ def campaign_update(
             name=name,
             commission=commission,
             hold_days=hold_days,
+            leaked_policy=leaked_policy,
         )
         record = campaign_detail(session, campaign)
     if as_json:

@@ -6,10 +6,13 @@ import csv
 
 import click
 
+from ..access import audit, mail
 from ..db import transaction
 from ..programme import codes
 from ..reads.exports import neutralise
 from ..reads.listings import code_detail, list_codes
+from ..state import get_state
+from ..web.urls import share_url
 from ._common import echo_json, engine, group, info, json_option, open_output
 
 code_group = group("code", "Discount codes.")
@@ -69,3 +72,41 @@ def code_export(campaign_slug: str, output: str | None) -> None:
             )
     if output:
         info(f"wrote {len(records)} codes to {output}")
+
+
+@code_group.command("rotate")
+@click.argument("code")
+@click.option("--reason", default=None, help="Why (kept in the audit log).")
+@json_option
+def code_rotate(code: str, reason: str | None, as_json: bool) -> None:
+    """Mark a leaked code leaked and inactive, issue a fresh one and mail it to the influencer."""
+    state = get_state()
+    with transaction(engine()) as session:
+        old, new, influencer = codes.rotate_code(
+            session, code, reason=reason, actor=audit.os_actor()
+        )
+        record = {
+            "code": old.code,
+            "status": "leaked",
+            "new_code": new.code,
+            "influencer_email": influencer.email,
+            "share_link": share_url(state.settings, new.code),
+        }
+        name = influencer.name
+    # Deactivating the old code in a connected store belongs here, once stores can be
+    # connected (the commission side already applies the campaign's leaked-code policy).
+    mail.send_new_code(
+        state.settings,
+        to=record["influencer_email"],
+        name=name,
+        old_code=record["code"],
+        new_code=record["new_code"],
+        link=record["share_link"],
+    )
+    if as_json:
+        echo_json(record)
+    else:
+        info(
+            f"code {record['code']} marked leaked; {record['influencer_email']} now has "
+            f"{record['new_code']} ({record['share_link']})"
+        )

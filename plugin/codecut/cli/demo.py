@@ -27,6 +27,7 @@ from ..reads import kpis
 from ..reads.records import list_payouts
 from ..state import CodecutState, get_state
 from ..web.urls import login_url
+from . import demo_review
 from ._common import info
 
 #: Rounds of sample orders placed long enough ago that their hold has passed, and one recent.
@@ -132,6 +133,7 @@ def _set_up(app: Flask, base_url: str) -> None:
         }
         report = kpis.campaign_report(session, programme.campaign).campaign
     _print(state, base_url, programme, answers, listed, links, clicked, report)
+    demo_review.send_leaked_order(base_url, programme, _command_name())
 
 
 def _print(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..db import transaction
-from ..inbox import replay
+from ..inbox import purge, replay
 from ..inbox.receive import STATUSES
 from ..models import EventStatus
 from ..reads.records import event_record
@@ -58,3 +58,23 @@ def events_replay(event_id: int | None, all_failed: bool, as_json: bool) -> None
         info(f"delivery {record['event']}: {record['status']} ({record['reason'] or '-'})")
     if any(record["status"] == EventStatus.FAILED for record in records):
         raise click.ClickException("some deliveries failed again; see the reasons above")
+
+
+@events_group.command("purge")
+@json_option
+def events_purge(as_json: bool) -> None:
+    """Strip buyers' personal data from deliveries older than CODECUT_RAW_RETENTION_DAYS."""
+    state = get_state()
+    report = purge.purge(state.engine, retention_days=state.settings.raw_retention_days)
+    record = {
+        "received_before": report.before,
+        "examined": report.examined,
+        "stripped": report.stripped,
+    }
+    if as_json:
+        echo_json(record)
+        return
+    info(
+        f"{report.stripped} of {report.examined} deliveries received before "
+        f"{report.before:%Y-%m-%d %H:%M} UTC stripped of personal data"
+    )

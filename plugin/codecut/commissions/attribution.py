@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, select
 
 from ..models import Campaign, Code, Influencer, InfluencerStatus, table_of
+from ..programme.campaigns import leaked_rule
 from ..programme.codes import normalize
 from .rule import CommissionRule
 
@@ -36,6 +37,8 @@ class Attribution:
     hold_days: int | None
     starts_on: date | None
     ends_on: date | None
+    code_leaked_at: datetime | None
+    leaked_policy: str | None
     typed: str  # the code as the customer entered it, kept for audit
 
     @classmethod
@@ -61,6 +64,8 @@ _QUERY = select(
     _CAMPAIGNS.c.hold_days,
     _CAMPAIGNS.c.starts_on,
     _CAMPAIGNS.c.ends_on,
+    _CODES.c.leaked_at,
+    _CAMPAIGNS.c.leaked_policy,
 ).select_from(
     _CODES.join(_INFLUENCERS, _INFLUENCERS.c.id == _CODES.c.influencer_id).join(
         _CAMPAIGNS, _CAMPAIGNS.c.id == _CODES.c.campaign_id
@@ -97,10 +102,15 @@ def attribution_of(connection: Connection, code_id: int, typed: str) -> Attribut
 
 
 def rule_for(attribution: Attribution) -> CommissionRule:
-    """The influencer's override percentage, else the campaign's percentage or flat amount."""
-    return CommissionRule.of(
+    """The influencer's override percentage, else the campaign's percentage or flat amount; on a
+    leaked code, what the campaign's leaked-code policy says (none earns nothing: see
+    :func:`no_earning_reason`)."""
+    normal = CommissionRule.of(
         attribution.influencer_rate_bps, attribution.campaign_rate_bps, attribution.campaign_flat
     )
+    if attribution.code_leaked_at is None:
+        return normal
+    return leaked_rule(attribution.leaked_policy, normal) or normal
 
 
 def is_self_referral(buyer_email: str | None, influencer_email: str) -> bool:
@@ -116,21 +126,27 @@ def no_earning_reason(
     test: bool,
     buyer_email: str | None,
     placed_on: date | None,
+    known_self_referral: bool = False,
 ) -> str | None:
     """Why this order earns nothing, or ``None`` when it earns.
 
     Checked in this order, the first that applies is recorded: ``test_order``,
-    ``self_referral`` (buyer email equals the influencer's, any case), ``code_inactive``,
+    ``self_referral`` (buyer email equals the influencer's, any case, or the order is already
+    known as one: ``known_self_referral``, e.g. by the customer id), ``code_inactive`` (or
+    ``code_leaked``: rotated, under a campaign whose leaked-code policy is none),
     ``influencer_paused`` / ``influencer_terminated``, ``outside_campaign`` (placed before the
     campaign starts or after it ends).
     """
     a = attribution
     if test:
         return "test_order"
-    if is_self_referral(buyer_email, a.influencer_email):
+    if known_self_referral or is_self_referral(buyer_email, a.influencer_email):
         return "self_referral"
     if not a.code_active:
-        return "code_inactive"
+        if a.code_leaked_at is None:
+            return "code_inactive"
+        if leaked_rule(a.leaked_policy, CommissionRule()) is None:
+            return "code_leaked"
     if a.influencer_status != InfluencerStatus.ACTIVE:
         return f"influencer_{a.influencer_status}"
     if placed_on is not None and (

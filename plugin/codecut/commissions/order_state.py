@@ -49,6 +49,8 @@ class OrderRow:
     paid_at: datetime | None
     placed_at: datetime | None
     source_updated_at: str | None
+    customer_key: str | None
+    self_referral: bool
 
 
 # The hot path's statements are built once, on table columns with bound parameters: building a

@@ -28,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..dates import DEFAULT_ZONE, local_day
 from ..models import EntryKind, EntryStatus, EventStatus, utcnow
 from ..storefronts.base import CancelEvent, Event, OrderEvent, RefundEvent
+from . import leaks
 from .approval import approved_through
 from .attribution import (
     Attribution,
@@ -210,6 +211,7 @@ class Posting:
         self.connection.execute(_ADVISORY_LOCK, {"key": key})
 
     def _create_order(self, event: OrderEvent, attribution: Attribution) -> OrderState:
+        key = leaks.repeat_buyer.customer_key(self.store_id, event.customer_id, event.buyer_email)
         values: dict[str, Any] = {
             "store_id": self.store_id,
             "external_id": event.order_id,
@@ -218,7 +220,11 @@ class Posting:
             "campaign_id": attribution.campaign_id,
             "code_as_entered": attribution.typed[:255],
             "currency": self.currency,
-            "self_referral": is_self_referral(event.buyer_email, attribution.influencer_email),
+            "customer_key": key,
+            "self_referral": is_self_referral(event.buyer_email, attribution.influencer_email)
+            or leaks.repeat_buyer.earlier_self_referral(
+                self.connection, influencer_id=attribution.influencer_id, key=key
+            ),
             "cancelled_at": (event.updated_at or self.now) if event.cancelled else None,
             "placed_at": event.placed_at or self.now,
             "created_at": self.now,
@@ -287,23 +293,37 @@ class Posting:
             test=order.test,
             buyer_email=event.buyer_email,
             placed_on=local_day(placed, self.timezone) if placed else None,
+            known_self_referral=order.self_referral,
         )
         rule = rule_for(attribution)
         amount = 0 if reason else rule.commission(order.base_amount)
         hold = self.hold_days if attribution.hold_days is None else attribution.hold_days
+        # Leak rules only hold what would be paid; a commission that earns nothing stays as is.
+        flagged = (
+            leaks.rules_for(
+                self.connection,
+                influencer_id=order.influencer_id,
+                code_id=order.code_id,
+                placed_at=order.placed_at or self.now,
+                sources=event.sources,
+                customer_key=order.customer_key,
+            )
+            if amount > 0
+            else []
+        )
         entry = self._insert_entry(
             state,
             {
                 **self._entry_base(state),
                 "kind": EntryKind.COMMISSION,
-                "status": EntryStatus.PENDING,
+                "status": EntryStatus.HELD if flagged else EntryStatus.PENDING,
                 "amount": amount,
                 "base_amount": order.base_amount,
                 "rate_bps": rule.rate_bps,
                 "available_on": local_day(order.paid_at or self.now, self.timezone)
                 + timedelta(days=hold),
                 "dedupe_key": f"commission:{order.external_id}",
-                "reason": reason,
+                "reason": reason or (",".join(flagged) if flagged else None),
                 "memo": f"earns nothing: {reason}" if reason else None,
                 "occurred_at": order.placed_at or self.now,
             },
@@ -311,6 +331,8 @@ class Posting:
         if entry is None:
             return Result(IGNORED, "commission already booked")
         self.booked.append(order.external_id)
+        if flagged:
+            return Result(PROCESSED, f"commission held for review ({', '.join(flagged)})")
         return Result(PROCESSED, f"commission {reason or 'booked'}")
 
     def _apply_refund(self, state: OrderState, refund: RefundEvent) -> Result:
@@ -369,12 +391,16 @@ class Posting:
         ``happened``: when the refund or cancellation took place (else: now, when Codecut hears
         of it).
         """
-        pending = self._still_pending(commission)
         when = happened or self.now
+        held = commission.status == EntryStatus.HELD
+        # A held commission's reversal follows it (review.py clears or voids the two together):
+        # a refund must never claw back money that was never paid.
+        pending = held or self._still_pending(commission)
+        status = EntryStatus.PENDING if pending else EntryStatus.APPROVED
         return {
             **self._entry_base(state),
             "kind": EntryKind.REVERSAL,
-            "status": EntryStatus.PENDING if pending else EntryStatus.APPROVED,
+            "status": EntryStatus.HELD if held else status,
             "amount": amount,
             "base_amount": base,
             "rate_bps": commission.rate_bps,

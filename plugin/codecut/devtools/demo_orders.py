@@ -38,11 +38,13 @@ def shopify_order(
     prices: list[str],
     discount: str = "0.00",
     currency: str = "USD",
-    email: str = "customer@example.com",
+    email: str | None = None,
     at: datetime | None = None,
     financial_status: str = "paid",
+    referring_site: str | None = None,
 ) -> dict[str, Any]:
-    """A paid order whose code's discount sits on the first line."""
+    """A paid order whose code's discount sits on the first line, by its own guest buyer
+    (``customer<order id>@example.com`` unless ``email`` is given)."""
     at = at or datetime.now(UTC)
     lines = []
     for index, price in enumerate(prices):
@@ -63,7 +65,8 @@ def shopify_order(
     return {
         "id": order_id,
         "name": f"#{order_id}",
-        "email": email,
+        "email": email or f"customer{order_id}@example.com",
+        "referring_site": referring_site,
         "currency": currency,
         "financial_status": financial_status,
         "created_at": at.isoformat(),

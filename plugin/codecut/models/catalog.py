@@ -72,6 +72,8 @@ class Campaign(SQLModel, table=True):
     hold_days: int | None = Field(default=None)  # None: CODECUT_HOLD_DAYS
     starts_on: date | None = Field(default=None)
     ends_on: date | None = Field(default=None)
+    # What orders still using a leaked code earn: none | full | rate:5% (None: none).
+    leaked_policy: str | None = Field(default=None, max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -124,4 +126,6 @@ class Code(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="codecut_campaign.id", index=True)
     influencer_id: int = Field(foreign_key="codecut_influencer.id", index=True)
     active: bool = Field(default=True)
+    # Set by ``codecut code rotate``: the code leaked and was replaced (it is inactive too).
+    leaked_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)

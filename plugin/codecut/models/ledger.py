@@ -40,6 +40,7 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("store_id", "external_id"),
         Index(None, "influencer_id", "placed_at"),
+        Index(None, "code_id", "customer_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -63,6 +64,9 @@ class Order(SQLModel, table=True):
     # Prices include tax: refunded line subtotals then carry tax the base does not.
     taxes_included: bool = Field(default=False)
     self_referral: bool = Field(default=False)
+    # SHA-256 of the store's customer id, or of the buyer's lowercased email for a guest: the
+    # repeat-buyer rule counts one customer's orders on a code without keeping who they are.
+    customer_key: str | None = Field(default=None, max_length=64)
     cancelled_at: datetime | None = Field(default=None)
     paid_at: datetime | None = Field(default=None)
     placed_at: datetime = Field(default_factory=utcnow)

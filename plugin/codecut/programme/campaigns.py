@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Campaign, Store, id_of
+from ..money import MoneyError, format_rate, parse_rate
 from .stores import get_store
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -28,8 +29,10 @@ def add_campaign(
     slug: str | None = None,
     commission: str = "10%",
     hold_days: int | None = None,
+    leaked_policy: str | None = None,
 ) -> Campaign:
     store = get_store(session, store_domain)
+    policy = parse_leaked_policy(leaked_policy) if leaked_policy is not None else None
     if not name.strip():
         raise InvalidInput("the campaign name must not be empty")
     slug = slug.strip().lower() if slug else slugify(name)
@@ -47,6 +50,7 @@ def add_campaign(
         commission_rate_bps=rule.rate_bps,
         commission_flat=rule.flat,
         hold_days=hold_days,
+        leaked_policy=policy,
     )
     session.add(campaign)
     session.flush()
@@ -60,6 +64,7 @@ def update_campaign(
     name: str | None = None,
     commission: str | None = None,
     hold_days: int | None = None,
+    leaked_policy: str | None = None,
 ) -> Campaign:
     """Change what is given; the rule applies to orders booked from now on (the ledger keeps
     what earlier orders earned)."""
@@ -76,6 +81,8 @@ def update_campaign(
         if hold_days < 0:
             raise InvalidInput("hold days must not be negative")
         campaign.hold_days = hold_days
+    if leaked_policy is not None:
+        campaign.leaked_policy = parse_leaked_policy(leaked_policy)
     session.add(campaign)
     session.flush()
     return campaign
@@ -101,3 +108,34 @@ def list_campaigns(session: Session) -> list[tuple[Campaign, Store]]:
 
 def campaign_rule(campaign: Campaign) -> CommissionRule:
     return CommissionRule(rate_bps=campaign.commission_rate_bps, flat=campaign.commission_flat)
+
+
+# -- the leaked-code policy --------------------------------------------------------------------
+
+#: What orders still using a leaked (rotated) code earn when the campaign says nothing.
+DEFAULT_LEAKED_POLICY = "none"
+
+
+def parse_leaked_policy(text: str) -> str:
+    """``--leaked-policy``: ``none`` (earn nothing), ``full`` (the normal rule) or ``rate:5%``
+    (that percentage of the goods instead), returned in that canonical spelling."""
+    raw = str(text).strip().lower().replace(" ", "")
+    if raw in ("none", "full"):
+        return raw
+    if raw.startswith("rate:"):
+        try:
+            return f"rate:{format_rate(parse_rate(raw.removeprefix('rate:')))}"
+        except MoneyError as error:
+            raise InvalidInput(f"--leaked-policy: {error}") from None
+    raise InvalidInput(f"--leaked-policy must be none, full or rate:5%, not {text!r}")
+
+
+def leaked_rule(policy: str | None, normal: CommissionRule) -> CommissionRule | None:
+    """The rule an order on a leaked code earns under: None for ``none`` (it earns nothing),
+    ``normal`` for ``full``, the policy's percentage for ``rate:X%``."""
+    policy = policy or DEFAULT_LEAKED_POLICY
+    if policy == "full":
+        return normal
+    if policy.startswith("rate:"):
+        return CommissionRule(rate_bps=parse_rate(policy.removeprefix("rate:")))
+    return None

@@ -16,8 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from ..errors import Conflict, InvalidInput
-from ..models import Code, id_of
+from ..access import audit
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Campaign, Code, Influencer, id_of, utcnow
 from .campaigns import get_campaign
 from .influencers import get_influencer
 
@@ -129,3 +130,37 @@ def issue_code(
             continue
         return row
     raise Conflict(f"code {code or ''} could not be issued: it is taken in this store".strip())
+
+
+def rotate_code(
+    session: Session, code: str, *, reason: str | None, actor: str
+) -> tuple[Code, Code, Influencer]:
+    """``codecut code rotate``: mark a leaked code ``leaked`` and inactive, and issue its
+    influencer a fresh generated code in the same campaign. Orders that still use the old code
+    earn what the campaign's leaked-code policy says. Returns (old, new, influencer)."""
+    normalized = normalize(code)
+    found = list(session.scalars(select(Code).where(col(Code.code) == normalized)))
+    if not found:
+        raise NotFound(f"no code {normalized}")
+    if len(found) > 1:
+        raise Conflict(f"code {normalized} exists in several stores: rotate it in the store")
+    old = found[0]
+    if old.leaked_at is not None:
+        raise Conflict(f"code {normalized} was rotated already")
+    influencer = session.get(Influencer, old.influencer_id)
+    campaign = session.get(Campaign, old.campaign_id)
+    assert influencer is not None and campaign is not None
+    old.active = False
+    old.leaked_at = utcnow()
+    session.add(old)
+    new = issue_code(session, influencer_email=influencer.email, campaign_slug=campaign.slug)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="code.rotate",
+        subject_type="code",
+        subject_id=old.id,
+        detail={"code": old.code, "new_code": new.code, "reason": (reason or "").strip()},
+    )
+    return old, new, influencer

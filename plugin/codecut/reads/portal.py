@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Date, and_, case, cast, func, select
 from sqlmodel import Session, col
 
+from ..commissions import leaks, review
 from ..commissions.approval import approved_through
 from ..dates import DEFAULT_ZONE, offset_spans, stored_day
 from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store, id_of
@@ -179,9 +180,10 @@ class OrderLine:
     amount: int  # the goods value commission is computed on
     commission: int  # net: commission less reversals, minor units
     # test | own_order | none | pending | approved | paid | void | reversed | partly_reversed
+    # | held (under review)
     status: str
     payable_on: date | None  # for pending commissions
-    why: str | None  # refunded | cancelled | a void reason
+    why: str | None  # refunded | cancelled | a void reason | a plain review reason
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,9 @@ def _order_line(order: Order, entries: list[tuple[LedgerEntry, str]]) -> OrderLi
         status = "test"
     elif order.self_referral:
         status = "own_order"
+    elif any(status == EntryStatus.HELD for _entry, status in commissions):
+        status = "held"
+        why = leaks.plain_reason(commissions[-1][0].reason)
     elif reversals:
         status = "reversed" if net <= 0 or earned == 0 else "partly_reversed"
         why = _reversal_why(reversals[-1], order)
@@ -275,7 +280,9 @@ def _order_line(order: Order, entries: list[tuple[LedgerEntry, str]]) -> OrderLi
             payable_on = last.available_on
     elif entries:
         status = EntryStatus.VOID
-        why = entries[-1][0].reason
+        last_entry = entries[-1][0]
+        # Voided after review: the influencer sees the memo the reviewer wrote.
+        why = last_entry.memo if review.is_review_memo(last_entry.memo) else last_entry.reason
     else:
         status = "none"
     return OrderLine(

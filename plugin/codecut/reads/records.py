@@ -48,6 +48,7 @@ def campaign_record(campaign: Campaign, store: Store) -> dict[str, Any]:
         "currency": store.currency,
         "commission": rule.text(store.currency),
         "hold_days": campaign.hold_days,
+        "leaked_policy": campaign.leaked_policy or "none",
         "created_at": iso(campaign.created_at),
     }
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from ..money import MoneyError, to_minor
 from .limits import (
@@ -123,6 +123,13 @@ class OrderEvent:
     shipping: int = 0
     #: What each code took off the order (shop money), as typed: the discount cost in reports.
     discounts: tuple[tuple[str, int], ...] = ()
+    #: Where the buyer came from, for the coupon-site rule: the hosts of the landing and
+    #: referring URLs and their ``utm_source``/``ref`` values, lowercase (:func:`sources_of`).
+    #: Nothing else of those URLs is kept.
+    sources: tuple[str, ...] = ()
+    #: The store's own customer id (guests: none), for the repeat-buyer and self-referral rules;
+    #: booking keeps only a hash of it.
+    customer_id: str | None = None
 
 
 Event = OrderEvent | RefundEvent | CancelEvent
@@ -398,3 +405,34 @@ def unique_codes(typed: Iterable[object], path: str) -> tuple[str, ...]:
             if len(codes) > MAX_CODES:
                 raise Rejected(f"malformed: {path} (more than {MAX_CODES} codes)")
     return tuple(codes)
+
+
+#: Longest landing or referring URL read; a longer one is cut (it is a hint, never money).
+MAX_SOURCE_URL = 2048
+_SOURCE_PARAMS = ("utm_source", "ref")
+
+
+def sources_of(*urls: object) -> tuple[str, ...]:
+    """Hosts (without ``www.``) and ``utm_source``/``ref`` values of landing and referring URLs,
+    lowercase and de-duplicated. Absent, malformed or non-text values add nothing: they are
+    hints for the leak rules, so a bad one never rejects an order."""
+    found: dict[str, None] = {}
+    for url in urls:
+        if not isinstance(url, str) or not url.strip():
+            continue
+        text = url.strip()[:MAX_SOURCE_URL]
+        if "://" not in text and not text.startswith(("/", "?")):
+            text = f"//{text}"  # a bare host such as "www.retailmenot.com"
+        try:
+            parts = urlsplit(text)
+            host = (parts.hostname or "").removeprefix("www.")
+            params = parse_qs(parts.query)
+        except ValueError:
+            continue
+        if host:
+            found[host] = None
+        for name in _SOURCE_PARAMS:
+            for value in params.get(name, []):
+                if value.strip():
+                    found[value.strip().lower()[:255]] = None
+    return tuple(found)

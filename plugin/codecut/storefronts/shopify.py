@@ -44,6 +44,7 @@ from .base import (
     required_list,
     sign_base64,
     signature_matches,
+    sources_of,
     text_id,
     timestamp,
     within,
@@ -142,6 +143,8 @@ def parse_order(
         ),
         taxes_included=taxes_included,
         shipping=_shipping(order, currency, taxes_included),
+        sources=sources_of(order.get("landing_site"), order.get("referring_site")),
+        customer_id=_customer_id(order),
     )
 
 
@@ -331,6 +334,14 @@ def _buyer_email(order: dict[str, Any]) -> str | None:
     if isinstance(customer, dict):
         candidates.append(customer.get("email"))
     return next((c.strip() for c in candidates if isinstance(c, str) and c.strip()), None)
+
+
+def _customer_id(order: dict[str, Any]) -> str | None:
+    """``customer.id``, absent for a guest checkout."""
+    customer = order.get("customer")
+    if not isinstance(customer, dict) or customer.get("id") in (None, "", 0):
+        return None
+    return text_id(customer.get("id"), "customer.id")
 
 
 def _order_number(order: dict[str, Any]) -> str | None:

@@ -42,11 +42,12 @@ from .base import (
     required_list,
     sign_base64,
     signature_matches,
+    sources_of,
     text_id,
     timestamp,
     within,
 )
-from .limits import MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_REFUNDS, MAX_STATUS_LENGTH
+from .limits import MAX_LINES, MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_REFUNDS, MAX_STATUS_LENGTH
 
 ORDER_TOPICS = frozenset({"order.created", "order.updated"})
 PAID_STATUSES = frozenset({"processing", "completed"})
@@ -178,7 +179,32 @@ def parse_order(order: dict[str, Any], currency: str) -> OrderEvent:
             _refund(entry, index, order_id, currency) for index, entry in enumerate(refunds)
         ),
         taxes_included=order.get("prices_include_tax") is True,
+        sources=sources_of(*_attribution(order)),
+        # 0 is a guest checkout.
+        customer_id=None
+        if order.get("customer_id") in (None, 0, "0", "")
+        else text_id(order.get("customer_id"), "customer_id"),
     )
+
+
+#: WooCommerce's order attribution meta (8.5+) that says where the buyer came from.
+ATTRIBUTION_KEYS = (
+    "_wc_order_attribution_referrer",
+    "_wc_order_attribution_session_entry",
+    "_wc_order_attribution_utm_source",
+)
+
+
+def _attribution(order: dict[str, Any]) -> list[object]:
+    """The attribution meta values, where the store records them (absent: none)."""
+    meta = order.get("meta_data")
+    if not isinstance(meta, list):
+        return []
+    return [
+        entry.get("value")
+        for entry in meta[:MAX_LINES]
+        if isinstance(entry, dict) and entry.get("key") in ATTRIBUTION_KEYS
+    ]
 
 
 def _line(item: object, index: int, currency: str) -> Line:

@@ -1,0 +1,62 @@
+"""The repeat-buyer rule: one customer using one code again and again.
+
+A customer is the store's customer id, or for a guest the buyer's lowercased email, kept only as
+a SHA-256 (:func:`customer_key`, salted with the store so keys never match across stores). When
+a customer's orders with one code within :data:`WINDOW_DAYS` (30) days, this one included,
+number more than :data:`MAX_ORDERS` (3), the order is flagged: the 4th and later.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, func, select
+
+from ..order_state import ORDERS
+
+NAME = "repeat_buyer"
+WINDOW_DAYS = 30
+MAX_ORDERS = 3
+
+
+def customer_key(store_id: int, customer_id: str | None, email: str | None) -> str | None:
+    """A stable, non-reversible key for the buyer; None when the order names neither."""
+    if customer_id:
+        who = f"customer:{customer_id.strip()}"
+    elif email and email.strip():
+        who = f"email:{email.strip().lower()}"
+    else:
+        return None
+    return hashlib.sha256(f"{store_id}:{who}".encode()).hexdigest()
+
+
+def fires(connection: Connection, *, code_id: int, key: str | None, placed_at: datetime) -> bool:
+    if key is None:
+        return False
+    count = connection.execute(
+        select(func.count()).where(
+            ORDERS.c.code_id == code_id,
+            ORDERS.c.customer_key == key,
+            ORDERS.c.placed_at > placed_at - timedelta(days=WINDOW_DAYS),
+            ORDERS.c.placed_at <= placed_at,
+        )
+    ).scalar_one()
+    return int(count) > MAX_ORDERS
+
+
+def earlier_self_referral(connection: Connection, *, influencer_id: int, key: str | None) -> bool:
+    """Whether this customer placed an earlier order whose buyer email was the influencer's:
+    self-referral follows the customer id even when a later order carries another email."""
+    if key is None:
+        return False
+    found = connection.execute(
+        select(ORDERS.c.id)
+        .where(
+            ORDERS.c.influencer_id == influencer_id,
+            ORDERS.c.customer_key == key,
+            ORDERS.c.self_referral.is_(True),
+        )
+        .limit(1)
+    ).first()
+    return found is not None

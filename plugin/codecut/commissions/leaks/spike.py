@@ -1,0 +1,64 @@
+"""The spike rule: a code's day far above its own trailing baseline.
+
+Once a code's first order is at least :data:`MIN_AGE_DAYS` (14) days older than the day in
+question, that day is a spike when its orders number more than
+``max(MIN_ORDERS, FACTOR x median)`` -- defaults ``max(10, 5 x median)`` -- where the median is
+taken over the code's daily order counts on the :data:`BASELINE_DAYS` (28) days before it, days
+without orders counting as zero. Days are UTC order dates. The orders past the threshold (the
+11th and later on a quiet code) are flagged; those before it are not. A new influencer's launch
+day is never a spike: the code has no history yet.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
+
+from sqlalchemy import Connection, func, select
+
+from ..order_state import ORDERS
+
+NAME = "spike"
+MIN_AGE_DAYS = 14
+BASELINE_DAYS = 28
+MIN_ORDERS = 10
+FACTOR = 5
+
+
+def threshold(daily_counts: list[int]) -> float:
+    """How many orders a day may carry before it is a spike, given the baseline days' counts."""
+    return max(MIN_ORDERS, FACTOR * median(daily_counts)) if daily_counts else MIN_ORDERS
+
+
+def is_spike(first_day: date, day: date, counts: Mapping[date, int]) -> bool:
+    """Whether ``day`` (its count in ``counts``, this order included) is a spike for a code
+    whose first order fell on ``first_day``."""
+    if (day - first_day).days < MIN_AGE_DAYS:
+        return False
+    baseline = [counts.get(day - timedelta(days=n), 0) for n in range(1, BASELINE_DAYS + 1)]
+    return counts.get(day, 0) > threshold(baseline)
+
+
+def fires(connection: Connection, *, influencer_id: int, code_id: int, placed_at: datetime) -> bool:
+    """Read the code's first order and its orders over the baseline and the day, then judge."""
+    day = _day(placed_at)
+    mine = (ORDERS.c.influencer_id == influencer_id) & (ORDERS.c.code_id == code_id)
+    first = connection.execute(select(func.min(ORDERS.c.placed_at)).where(mine)).scalar()
+    if first is None or (day - _day(first)).days < MIN_AGE_DAYS:
+        return False
+    start = datetime.combine(day - timedelta(days=BASELINE_DAYS), time.min, tzinfo=UTC)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    rows = connection.execute(
+        select(ORDERS.c.placed_at).where(
+            mine, ORDERS.c.placed_at >= start, ORDERS.c.placed_at < end
+        )
+    ).scalars()
+    counts = Counter(_day(moment) for moment in rows)
+    return is_spike(_day(first), day, counts)
+
+
+def _day(moment: datetime) -> date:
+    """The UTC day of a stored moment (SQLite returns them naive, in UTC)."""
+    return moment.astimezone(UTC).date() if moment.tzinfo else moment.date()
