@@ -22,37 +22,48 @@ class MailError(RuntimeError):
     """The SMTP server refused the message or could not be reached."""
 
 
-def login_message(settings: Settings, *, to: str, name: str, link: str) -> EmailMessage:
-    minutes = max(1, settings.login_token_max_age // 60)
+def _message(settings: Settings, *, to: str, name: str, subject: str, body: str) -> EmailMessage:
+    """One mail from Codecut to one influencer."""
     message = EmailMessage()
-    message["Subject"] = "Your sign-in link for your earnings"
+    message["Subject"] = subject
     message["From"] = settings.mail_sender
     message["To"] = formataddr((name, to))
     message["Message-ID"] = make_msgid(domain="codecut")
-    message.set_content(
-        f"Hello {name},\n\n"
-        f"Open this link to see your earnings:\n\n{link}\n\n"
-        f"It works once, within {minutes} minutes. If you did not ask for it, ignore this mail:\n"
-        "nobody can sign in without the link.\n"
-    )
+    message.set_content(body)
     return message
+
+
+def login_message(settings: Settings, *, to: str, name: str, link: str) -> EmailMessage:
+    minutes = max(1, settings.login_token_max_age // 60)
+    return _message(
+        settings,
+        to=to,
+        name=name,
+        subject="Your sign-in link for your earnings",
+        body=(
+            f"Hello {name},\n\n"
+            f"Open this link to see your earnings:\n\n{link}\n\n"
+            f"It works once, within {minutes} minutes. If you did not ask for it, ignore this "
+            "mail:\nnobody can sign in without the link.\n"
+        ),
+    )
 
 
 def new_code_message(
     settings: Settings, *, to: str, name: str, old_code: str, new_code: str, link: str
 ) -> EmailMessage:
-    message = EmailMessage()
-    message["Subject"] = f"Your new code: {new_code}"
-    message["From"] = settings.mail_sender
-    message["To"] = formataddr((name, to))
-    message["Message-ID"] = make_msgid(domain="codecut")
-    message.set_content(
-        f"Hello {name},\n\n"
-        f"Your code {old_code} was shared beyond your audience, so it has been replaced.\n"
-        f"Your new code is {new_code}; your share link is:\n\n{link}\n\n"
-        "Please use them from now on.\n"
+    return _message(
+        settings,
+        to=to,
+        name=name,
+        subject=f"Your new code: {new_code}",
+        body=(
+            f"Hello {name},\n\n"
+            f"Your code {old_code} was shared beyond your audience, so it has been replaced.\n"
+            f"Your new code is {new_code}; your share link is:\n\n{link}\n\n"
+            "Please use them from now on.\n"
+        ),
     )
-    return message
 
 
 def send_new_code(
