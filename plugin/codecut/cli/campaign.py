@@ -63,6 +63,12 @@ def campaign_add(
 @click.option("--commission", default=None, help="15% or 15.00 USD; orders from now on.")
 @click.option("--hold-days", type=int, default=None)
 @click.option("--leaked-policy", default=None, help="none, full or rate:5%.")
+@click.option(
+    "--leak-threshold",
+    "leak_thresholds",
+    multiple=True,
+    help="NAME=VALUE for this campaign's leak rules (e.g. repeat_max_orders=5); 'default' resets.",
+)
 @json_option
 def campaign_update(
     slug: str,
@@ -70,6 +76,7 @@ def campaign_update(
     commission: str | None,
     hold_days: int | None,
     leaked_policy: str | None,
+    leak_thresholds: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Change a campaign's name, commission rule or hold days."""
@@ -81,6 +88,7 @@ def campaign_update(
             commission=commission,
             hold_days=hold_days,
             leaked_policy=leaked_policy,
+            leak_thresholds=leak_thresholds,
         )
         record = campaign_detail(session, campaign)
     if as_json:

@@ -39,6 +39,7 @@ class Attribution:
     ends_on: date | None
     code_leaked_at: datetime | None
     leaked_policy: str | None
+    leak_thresholds: str | None  # the campaign's own (JSON), see leaks.Thresholds
     typed: str  # the code as the customer entered it, kept for audit
 
     @classmethod
@@ -66,6 +67,7 @@ _QUERY = select(
     _CAMPAIGNS.c.ends_on,
     _CODES.c.leaked_at,
     _CAMPAIGNS.c.leaked_policy,
+    _CAMPAIGNS.c.leak_thresholds,
 ).select_from(
     _CODES.join(_INFLUENCERS, _INFLUENCERS.c.id == _CODES.c.influencer_id).join(
         _CAMPAIGNS, _CAMPAIGNS.c.id == _CODES.c.campaign_id

@@ -307,6 +307,7 @@ class Posting:
                 placed_at=order.placed_at or self.now,
                 sources=event.sources,
                 customer_key=order.customer_key,
+                thresholds=leaks.Thresholds.stored(attribution.leak_thresholds),
             )
             if amount > 0
             else []

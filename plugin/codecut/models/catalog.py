@@ -74,6 +74,8 @@ class Campaign(SQLModel, table=True):
     ends_on: date | None = Field(default=None)
     # What orders still using a leaked code earn: none | full | rate:5% (None: none).
     leaked_policy: str | None = Field(default=None, max_length=20)
+    # The leak rules' thresholds where this campaign differs from the defaults (JSON).
+    leak_thresholds: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from ..commissions import leaks
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Campaign, Store, id_of
@@ -65,6 +67,7 @@ def update_campaign(
     commission: str | None = None,
     hold_days: int | None = None,
     leaked_policy: str | None = None,
+    leak_thresholds: Sequence[str] = (),
 ) -> Campaign:
     """Change what is given; the rule applies to orders booked from now on (the ledger keeps
     what earlier orders earned)."""
@@ -83,6 +86,12 @@ def update_campaign(
         campaign.hold_days = hold_days
     if leaked_policy is not None:
         campaign.leaked_policy = parse_leaked_policy(leaked_policy)
+    if leak_thresholds:
+        if list(leak_thresholds) == ["default"]:
+            campaign.leak_thresholds = None
+        else:
+            current = leaks.Thresholds.stored(campaign.leak_thresholds)
+            campaign.leak_thresholds = current.changed(leak_thresholds).to_store()
     session.add(campaign)
     session.flush()
     return campaign

@@ -7,12 +7,14 @@ Money is a decimal string with the currency's decimals; dates and times are ISO 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from ..commissions import leaks
 from ..commissions.rule import CommissionRule
 from ..models import Campaign, Code, Influencer, Payout, Store, WebhookEvent
 from ..money import format_minor, format_rate
@@ -49,6 +51,7 @@ def campaign_record(campaign: Campaign, store: Store) -> dict[str, Any]:
         "commission": rule.text(store.currency),
         "hold_days": campaign.hold_days,
         "leaked_policy": campaign.leaked_policy or "none",
+        "leak_thresholds": asdict(leaks.Thresholds.stored(campaign.leak_thresholds)),
         "created_at": iso(campaign.created_at),
     }
 

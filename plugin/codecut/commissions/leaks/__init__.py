@@ -11,11 +11,14 @@ Rule names, as ``review list --rule`` spells them: ``spike`` (:mod:`.spike`), ``
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
+from ...errors import InvalidInput
 from . import coupon_site, repeat_buyer, spike
 
 SPIKE = spike.NAME
@@ -29,6 +32,46 @@ PLAIN_REASONS = {
     COUPON_SITE: "the buyer came from a coupon site",
     REPEAT_BUYER: "the same customer used your code many times",
 }
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """What the rules count as suspicious: the documented defaults, or a campaign's own
+    (``campaign update --leak-threshold NAME=VALUE``, stored on the campaign as JSON)."""
+
+    spike_min_age_days: int = spike.MIN_AGE_DAYS
+    spike_baseline_days: int = spike.BASELINE_DAYS
+    spike_min_orders: int = spike.MIN_ORDERS
+    spike_factor: int = spike.FACTOR
+    repeat_window_days: int = repeat_buyer.WINDOW_DAYS
+    repeat_max_orders: int = repeat_buyer.MAX_ORDERS
+
+    @classmethod
+    def stored(cls, text: str | None) -> Thresholds:
+        """A campaign's stored overrides over the defaults (what was stored was checked)."""
+        return cls(**json.loads(text)) if text else cls()
+
+    def changed(self, assignments: Iterable[str]) -> Thresholds:
+        """These thresholds with ``name=value`` assignments applied; InvalidInput if one is
+        not a threshold or not a whole number of at least 1."""
+        names = set(self.__dataclass_fields__)
+        result = self
+        for assignment in assignments:
+            name, _, value = assignment.partition("=")
+            name = name.strip().replace("-", "_")
+            if name not in names:
+                raise InvalidInput(
+                    f"{name!r} is not a leak threshold (one of {', '.join(sorted(names))})"
+                )
+            if not value.strip().isdigit() or int(value) < 1:
+                raise InvalidInput(f"leak threshold {name} must be a whole number of at least 1")
+            result = replace(result, **{name: int(value)})
+        return result
+
+    def to_store(self) -> str | None:
+        """JSON of what differs from the defaults (None when nothing does)."""
+        own = {k: v for k, v in asdict(self).items() if v != getattr(Thresholds(), k)}
+        return json.dumps(own, sort_keys=True) if own else None
 
 
 def plain_reason(reason: str | None) -> str:
@@ -45,15 +88,33 @@ def rules_for(
     placed_at: datetime,
     sources: Iterable[str] = (),
     customer_key: str | None = None,
+    thresholds: Thresholds | None = None,
 ) -> list[str]:
     """The names of the rules that flag the order of ``code_id`` placed at ``placed_at``
     (already recorded in this transaction) that came from ``sources``, bought by the customer
     ``customer_key`` (:func:`.repeat_buyer.customer_key`)."""
+    limits = thresholds or Thresholds()
     fired = []
-    if spike.fires(connection, influencer_id=influencer_id, code_id=code_id, placed_at=placed_at):
+    if spike.fires(
+        connection,
+        influencer_id=influencer_id,
+        code_id=code_id,
+        placed_at=placed_at,
+        min_age_days=limits.spike_min_age_days,
+        baseline_days=limits.spike_baseline_days,
+        min_orders=limits.spike_min_orders,
+        factor=limits.spike_factor,
+    ):
         fired.append(SPIKE)
     if coupon_site.fires(sources):
         fired.append(COUPON_SITE)
-    if repeat_buyer.fires(connection, code_id=code_id, key=customer_key, placed_at=placed_at):
+    if repeat_buyer.fires(
+        connection,
+        code_id=code_id,
+        key=customer_key,
+        placed_at=placed_at,
+        window_days=limits.repeat_window_days,
+        max_orders=limits.repeat_max_orders,
+    ):
         fired.append(REPEAT_BUYER)
     return fired

@@ -31,18 +31,26 @@ def customer_key(store_id: int, customer_id: str | None, email: str | None) -> s
     return hashlib.sha256(f"{store_id}:{who}".encode()).hexdigest()
 
 
-def fires(connection: Connection, *, code_id: int, key: str | None, placed_at: datetime) -> bool:
+def fires(
+    connection: Connection,
+    *,
+    code_id: int,
+    key: str | None,
+    placed_at: datetime,
+    window_days: int = WINDOW_DAYS,
+    max_orders: int = MAX_ORDERS,
+) -> bool:
     if key is None:
         return False
     count = connection.execute(
         select(func.count()).where(
             ORDERS.c.code_id == code_id,
             ORDERS.c.customer_key == key,
-            ORDERS.c.placed_at > placed_at - timedelta(days=WINDOW_DAYS),
+            ORDERS.c.placed_at > placed_at - timedelta(days=window_days),
             ORDERS.c.placed_at <= placed_at,
         )
     ).scalar_one()
-    return int(count) > MAX_ORDERS
+    return int(count) > max_orders
 
 
 def earlier_self_referral(connection: Connection, *, influencer_id: int, key: str | None) -> bool:

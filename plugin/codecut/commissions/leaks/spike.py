@@ -27,28 +27,49 @@ MIN_ORDERS = 10
 FACTOR = 5
 
 
-def threshold(daily_counts: list[int]) -> float:
+def threshold(
+    daily_counts: list[int], *, min_orders: int = MIN_ORDERS, factor: int = FACTOR
+) -> float:
     """How many orders a day may carry before it is a spike, given the baseline days' counts."""
-    return max(MIN_ORDERS, FACTOR * median(daily_counts)) if daily_counts else MIN_ORDERS
+    return max(min_orders, factor * median(daily_counts)) if daily_counts else min_orders
 
 
-def is_spike(first_day: date, day: date, counts: Mapping[date, int]) -> bool:
+def is_spike(
+    first_day: date,
+    day: date,
+    counts: Mapping[date, int],
+    *,
+    min_age_days: int = MIN_AGE_DAYS,
+    baseline_days: int = BASELINE_DAYS,
+    min_orders: int = MIN_ORDERS,
+    factor: int = FACTOR,
+) -> bool:
     """Whether ``day`` (its count in ``counts``, this order included) is a spike for a code
     whose first order fell on ``first_day``."""
-    if (day - first_day).days < MIN_AGE_DAYS:
+    if (day - first_day).days < min_age_days:
         return False
-    baseline = [counts.get(day - timedelta(days=n), 0) for n in range(1, BASELINE_DAYS + 1)]
-    return counts.get(day, 0) > threshold(baseline)
+    baseline = [counts.get(day - timedelta(days=n), 0) for n in range(1, baseline_days + 1)]
+    return counts.get(day, 0) > threshold(baseline, min_orders=min_orders, factor=factor)
 
 
-def fires(connection: Connection, *, influencer_id: int, code_id: int, placed_at: datetime) -> bool:
+def fires(
+    connection: Connection,
+    *,
+    influencer_id: int,
+    code_id: int,
+    placed_at: datetime,
+    min_age_days: int = MIN_AGE_DAYS,
+    baseline_days: int = BASELINE_DAYS,
+    min_orders: int = MIN_ORDERS,
+    factor: int = FACTOR,
+) -> bool:
     """Read the code's first order and its orders over the baseline and the day, then judge."""
     day = _day(placed_at)
     mine = (ORDERS.c.influencer_id == influencer_id) & (ORDERS.c.code_id == code_id)
     first = connection.execute(select(func.min(ORDERS.c.placed_at)).where(mine)).scalar()
-    if first is None or (day - _day(first)).days < MIN_AGE_DAYS:
+    if first is None or (day - _day(first)).days < min_age_days:
         return False
-    start = datetime.combine(day - timedelta(days=BASELINE_DAYS), time.min, tzinfo=UTC)
+    start = datetime.combine(day - timedelta(days=baseline_days), time.min, tzinfo=UTC)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
     rows = connection.execute(
         select(ORDERS.c.placed_at).where(
@@ -56,7 +77,15 @@ def fires(connection: Connection, *, influencer_id: int, code_id: int, placed_at
         )
     ).scalars()
     counts = Counter(_day(moment) for moment in rows)
-    return is_spike(_day(first), day, counts)
+    return is_spike(
+        _day(first),
+        day,
+        counts,
+        min_age_days=min_age_days,
+        baseline_days=baseline_days,
+        min_orders=min_orders,
+        factor=factor,
+    )
 
 
 def _day(moment: datetime) -> date:

@@ -1,0 +1,55 @@
+"""A campaign's own leak-rule thresholds: ``campaign update --leak-threshold NAME=VALUE``."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from programme import PLACED, book, entries, make_programme, order
+
+SLUG = "shopify-launch"
+
+
+def _repeat_orders(engine, prefix: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    book(
+        engine,
+        *(
+            order(
+                f"{prefix}{n}", customer_id=f"{prefix}-buyer", placed_at=PLACED + timedelta(days=n)
+            )
+            for n in range(1, 5)
+        ),
+    )
+    return {key: status for key, _k, status, _a, _b, _r in entries(engine) if prefix in key}
+
+
+def test_a_campaign_can_be_stricter_than_the_defaults(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    # The defaults: the 4th order of one customer within 30 days is held.
+    assert sorted(_repeat_orders(engine, "a").values()) == ["held", "pending", "pending", "pending"]
+    updated = cli(
+        "campaign", "update", SLUG, "--leak-threshold", "repeat_max_orders=1",
+        "--leak-threshold", "spike-factor=3", "--json",
+    )  # fmt: skip
+    assert updated.exit_code == 0, updated.stderr
+    thresholds = json.loads(updated.stdout)["leak_thresholds"]
+    assert (thresholds["repeat_max_orders"], thresholds["spike_factor"]) == (1, 3)
+    assert thresholds["repeat_window_days"] == 30  # untouched: the default
+    # Stricter now: the second order of one customer is held.
+    statuses = _repeat_orders(engine, "b")
+    assert [statuses[f"commission:b{n}"] for n in range(1, 5)] == ["pending"] + ["held"] * 3
+    back = cli("campaign", "update", SLUG, "--leak-threshold", "default", "--json")
+    assert json.loads(back.stdout)["leak_thresholds"]["repeat_max_orders"] == 3
+
+
+def test_bad_thresholds_are_refused_and_change_nothing(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    for value, message in (
+        ("nonsense=2", "is not a leak threshold"),
+        ("repeat_max_orders=0", "at least 1"),
+        ("repeat_max_orders=abc", "whole number"),
+    ):
+        result = cli("campaign", "update", SLUG, "--leak-threshold", value)
+        assert result.exit_code == 1 and message in result.stderr, (value, result.stderr)
+    shown = json.loads(cli("campaign", "list", "--json").stdout)[0]
+    assert shown["leak_thresholds"]["repeat_max_orders"] == 3
