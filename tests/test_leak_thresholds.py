@@ -53,3 +53,32 @@ def test_bad_thresholds_are_refused_and_change_nothing(engine, cli) -> None:  # 
         assert result.exit_code == 1 and message in result.stderr, (value, result.stderr)
     shown = json.loads(cli("campaign", "list", "--json").stdout)[0]
     assert shown["leak_thresholds"]["repeat_max_orders"] == 3
+
+
+def test_a_brand_adds_its_own_coupon_sites(database_url, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+    from builders import make_app
+    from programme import shopify_post
+    from storefront_payloads import load_fixture_json
+
+    from codecut.config import ConfigError
+    from codecut.state import get_state
+
+    extra = tmp_path / "our-coupon-sites.txt"
+    extra.write_text("# deal sites our team found\nbargainbin.example\n", encoding="utf-8")
+    app = make_app(database_url, tmp_path, CODECUT_COUPON_SITES_FILE=str(extra))
+    engine = get_state(app).engine
+    make_programme(engine)
+    client = app.test_client()
+    for number, landing in (
+        (1, "https://www.bargainbin.example/deal/123"),
+        (2, "https://shop.example/"),
+    ):
+        payload = load_fixture_json("shopify_order_code_FAKE30_manual_application")
+        payload.update(id=number, landing_site=landing, referring_site=None)
+        assert shopify_post(client, payload, "orders/paid").status_code == 200
+    statuses = {key: status for key, _k, status, _a, _b, _r in entries(engine)}
+    assert statuses == {"commission:1": "held", "commission:2": "pending"}
+    get_state(app).engine.dispose()
+    with pytest.raises(ConfigError, match=r"^CODECUT_COUPON_SITES_FILE cannot be read"):
+        make_app(database_url, tmp_path, CODECUT_COUPON_SITES_FILE=str(tmp_path / "missing.txt"))

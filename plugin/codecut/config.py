@@ -11,6 +11,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from .commissions.leaks.coupon_site import read_sites
 from .payouts.minimum import PayoutMinimum
 
 #: name -> (default, type). ``None`` means unset; :meth:`Settings.from_config` derives the rest.
@@ -60,6 +61,8 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     # Days a raw storefront delivery keeps its buyers' personal data; `codecut events purge`
     # strips it from older ones, keeping what replay and the leak rules need.
     "CODECUT_RAW_RETENTION_DAYS": (400, int),
+    # A brand's own coupon and deal sites (a file, one domain a line), beside the packaged list.
+    "CODECUT_COUPON_SITES_FILE": (None, str),
 }
 
 LOG_FORMATS = ("text", "json")
@@ -139,6 +142,8 @@ class Settings:
     metrics_token: str | None
     trusted_proxies: int
     raw_retention_days: int
+    coupon_sites_file: str | None
+    coupon_sites: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], *, instance_path: str) -> Settings:
@@ -163,6 +168,15 @@ class Settings:
             raise ConfigError("CODECUT_TRUSTED_PROXIES cannot be negative")
         if values["raw_retention_days"] < 1:
             raise ConfigError("CODECUT_RAW_RETENTION_DAYS must be at least 1")
+        if values["coupon_sites_file"]:
+            try:
+                with open(values["coupon_sites_file"], encoding="utf-8") as handle:
+                    values["coupon_sites"] = read_sites(handle.read())
+            except (OSError, UnicodeDecodeError) as error:
+                raise ConfigError(
+                    f"CODECUT_COUPON_SITES_FILE cannot be read: {values['coupon_sites_file']} "
+                    f"({getattr(error, 'strerror', None) or error})"
+                ) from None
         values["public_url"] = values["public_url"].rstrip("/")
         values["url_prefix"] = values["url_prefix"].rstrip("/")
         return cls(**values)

@@ -43,11 +43,17 @@ def events_replay(event_id: int | None, all_failed: bool, as_json: bool) -> None
     if (event_id is None) == (not all_failed):
         raise click.UsageError("give one delivery ID or --failed")
     state = get_state()
-    hold_days = state.settings.hold_days
+    hold_days, sites = state.settings.hold_days, state.settings.coupon_sites
     if all_failed:
-        receipts = list(replay.replay_failed(state.engine, get_adapter, hold_days=hold_days))
+        receipts = list(
+            replay.replay_failed(state.engine, get_adapter, hold_days=hold_days, coupon_sites=sites)
+        )
     elif event_id is not None:
-        receipts = [replay.replay(state.engine, event_id, get_adapter, hold_days=hold_days)]
+        receipts = [
+            replay.replay(
+                state.engine, event_id, get_adapter, hold_days=hold_days, coupon_sites=sites
+            )
+        ]
     records = [receipt.as_json() for receipt in receipts]
     if as_json:
         echo_json(records)

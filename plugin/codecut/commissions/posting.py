@@ -85,11 +85,13 @@ class Posting:
         hold_days: int,
         now: datetime | None = None,
         timezone: str = DEFAULT_ZONE,
+        coupon_sites: frozenset[str] = frozenset(),
     ) -> None:
         self.connection = connection
         self.store_id = store_id
         self.currency = currency
         self.timezone = timezone  # the store's: holds and campaign dates count its days
+        self.coupon_sites = coupon_sites  # the brand's own, beside the packaged list
         self.hold_days = hold_days
         self.now = now or utcnow()
         self.booked: list[str] = []
@@ -308,6 +310,7 @@ class Posting:
                 sources=event.sources,
                 customer_key=order.customer_key,
                 thresholds=leaks.Thresholds.stored(attribution.leak_thresholds),
+                extra_coupon_sites=self.coupon_sites,
             )
             if amount > 0
             else []

@@ -126,6 +126,7 @@ def receive(
     headers: Mapping[str, str],
     *,
     hold_days: int,
+    coupon_sites: frozenset[str] = frozenset(),
 ) -> Receipt:
     """Verify, store and process one delivery in one transaction.
 
@@ -161,7 +162,15 @@ def receive(
                 store = _signed_store(connection, adapter, body, headers)
             fields["store_id"] = store.id
             row = Row(fields["topic"], body)
-            process(connection, store, adapter, row, hold_days=hold_days, reading=reading)
+            process(
+                connection,
+                store,
+                adapter,
+                row,
+                hold_days=hold_days,
+                reading=reading,
+                coupon_sites=coupon_sites,
+            )
             row.id = connection.execute(
                 _INSERT_EVENT,
                 {
@@ -231,6 +240,7 @@ def process(
     *,
     hold_days: int,
     reading: Reading | None = None,
+    coupon_sites: frozenset[str] = frozenset(),
 ) -> None:
     """Apply the events of the raw body (``reading``, when it was read already); sets the row's
     status and reason.
@@ -250,6 +260,7 @@ def process(
         hold_days=hold_days,
         now=row.processed_at,
         timezone=store.timezone,
+        coupon_sites=coupon_sites,
     )
     result = combine([posting.apply(event) for event in events])
     _drain(connection, store, adapter, posting, exclude=row.id)

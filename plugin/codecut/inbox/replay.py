@@ -24,7 +24,14 @@ log = logging.getLogger("codecut")
 AdapterLookup = Callable[[str], StorefrontAdapter | None]
 
 
-def replay(engine: Engine, event_id: int, adapters: AdapterLookup, *, hold_days: int) -> Receipt:
+def replay(
+    engine: Engine,
+    event_id: int,
+    adapters: AdapterLookup,
+    *,
+    hold_days: int,
+    coupon_sites: frozenset[str] = frozenset(),
+) -> Receipt:
     """Process a stored delivery again, exactly as if it had just arrived."""
     try:
         with transaction(engine) as session:
@@ -36,7 +43,14 @@ def replay(engine: Engine, event_id: int, adapters: AdapterLookup, *, hold_days:
             if adapter is None or store is None:
                 raise NotFound(f"delivery {event_id} is not from a storefront Codecut knows")
             row = Row(stored.topic, stored.body, id=stored.id)
-            process(session.connection(), store, adapter, row, hold_days=hold_days)
+            process(
+                session.connection(),
+                store,
+                adapter,
+                row,
+                hold_days=hold_days,
+                coupon_sites=coupon_sites,
+            )
             receipt = Receipt(row.status, row.reason, row.id)
             if not (stored.status == EventStatus.PROCESSED and row.status == EventStatus.IGNORED):
                 # (replaying a processed delivery that changes nothing keeps why it was processed)
@@ -53,7 +67,13 @@ def replay(engine: Engine, event_id: int, adapters: AdapterLookup, *, hold_days:
         return _mark_failed(engine, event_id, error)
 
 
-def replay_failed(engine: Engine, adapters: AdapterLookup, *, hold_days: int) -> Iterable[Receipt]:
+def replay_failed(
+    engine: Engine,
+    adapters: AdapterLookup,
+    *,
+    hold_days: int,
+    coupon_sites: frozenset[str] = frozenset(),
+) -> Iterable[Receipt]:
     """Replay every ``failed`` delivery, oldest first, each in its own transaction."""
     with transaction(engine, readonly=True) as session:
         ids = list(
@@ -65,7 +85,7 @@ def replay_failed(engine: Engine, adapters: AdapterLookup, *, hold_days: int) ->
         )
     for event_id in ids:
         if event_id is not None:
-            yield replay(engine, event_id, adapters, hold_days=hold_days)
+            yield replay(engine, event_id, adapters, hold_days=hold_days, coupon_sites=coupon_sites)
 
 
 def list_events(

@@ -42,7 +42,12 @@ def receive(platform: str) -> tuple[Response, int]:
     if adapter.is_ping(body, headers):
         return jsonify(status="ping"), 200
     receipt = receive_delivery(
-        state.engine, adapter, body, headers, hold_days=state.settings.hold_days
+        state.engine,
+        adapter,
+        body,
+        headers,
+        hold_days=state.settings.hold_days,
+        coupon_sites=state.settings.coupon_sites,
     )
     delivery = adapter.delivery(headers)
     logs.event(

@@ -89,6 +89,7 @@ def rules_for(
     sources: Iterable[str] = (),
     customer_key: str | None = None,
     thresholds: Thresholds | None = None,
+    extra_coupon_sites: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The names of the rules that flag the order of ``code_id`` placed at ``placed_at``
     (already recorded in this transaction) that came from ``sources``, bought by the customer
@@ -106,7 +107,7 @@ def rules_for(
         factor=limits.spike_factor,
     ):
         fired.append(SPIKE)
-    if coupon_site.fires(sources):
+    if coupon_site.fires(sources, extra_coupon_sites):
         fired.append(COUPON_SITE)
     if repeat_buyer.fires(
         connection,
