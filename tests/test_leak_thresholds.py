@@ -82,3 +82,26 @@ def test_a_brand_adds_its_own_coupon_sites(database_url, tmp_path) -> None:  # t
     get_state(app).engine.dispose()
     with pytest.raises(ConfigError, match=r"^CODECUT_COUPON_SITES_FILE cannot be read"):
         make_app(database_url, tmp_path, CODECUT_COUPON_SITES_FILE=str(tmp_path / "missing.txt"))
+
+
+def test_the_generic_format_feeds_the_leak_rules_too(app, engine) -> None:  # type: ignore[no-untyped-def]
+    from programme import SECRET
+    from storefront_payloads import dumps, generic_headers, generic_order
+
+    make_programme(engine, platform="generic", domain="generic.example", codes=("ANNA15",))
+    client = app.test_client()
+    for number in range(1, 5):
+        payload = generic_order(order_id=str(number), currency="USD")
+        payload["customer_id"] = "cust-9"
+        if number == 1:
+            payload["landing_site"] = "https://www.retailmenot.com/view/generic.example"
+        body = dumps(payload)
+        answer = client.post(
+            "/webhooks/generic", data=body, headers=generic_headers(body, SECRET, "generic.example")
+        )
+        assert answer.status_code == 200, answer.get_data()
+    statuses = {key: status for key, _k, status, _a, _b, _r in entries(engine)}
+    # 1: from a coupon site; 4: the same customer's 4th order within 30 days.
+    assert [statuses[f"commission:{n}"] for n in range(1, 5)] == [
+        "held", "pending", "pending", "held",
+    ]  # fmt: skip

@@ -262,3 +262,47 @@ def test_the_cards_say_one_true_thing_in_the_browser(  # type: ignore[no-untyped
         context.close()
         server.shutdown()
         get_state(app).engine.dispose()
+
+
+def test_a_held_order_reads_under_review_on_a_phone(browser, sqlite_template, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The leak rules' hold, as the influencer sees it: "Under review" with a plain reason,
+    never a score or a rule's name."""
+    from programme import PLACED, book, make_programme, order
+
+    from codecut.access.login_links import issue_token
+    from codecut.models import Influencer
+
+    database = tmp_path / "codecut.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    app = make_app(f"sqlite:///{database}", tmp_path, CODECUT_PUBLIC_URL=base)
+    app.config["TESTING"] = False
+    engine = get_state(app).engine
+    make_programme(engine)
+    book(engine, order("1", sources=("www.retailmenot.com",), placed_at=PLACED))
+    with transaction(engine) as s:
+        anna = s.scalars(select(Influencer).where(Influencer.email == "anna@example.com")).one()
+        link = f"{base}/portal/login/{issue_token(s, anna, app.config['SECRET_KEY'])}"
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(link)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/portal/")
+        page.goto(f"{base}/portal/orders")
+        held = page.get_by_text("Under review", exact=False).first
+        assert held.is_visible()
+        text = page.locator("main").inner_text()
+        assert "the buyer came from a coupon site" in text
+        assert "coupon_site" not in text and "score" not in text.lower()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "portal-390-under-review.png", full_page=True)
+    finally:
+        context.close()
+        server.shutdown()
+        engine.dispose()

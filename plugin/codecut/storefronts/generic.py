@@ -14,10 +14,11 @@ strings or integers, timestamps ISO-8601 with an offset):
 
 * ``{"type": "order", "id", "currency", "paid", "lines": [{"id", "quantity", "goods"}], ...}``
   with optional ``number``, ``codes`` (as typed, in the order's own order), ``total``,
-  ``shipping``, ``cancelled``, ``test``, ``email``, ``created_at``, ``updated_at`` and
-  ``refunds`` (refund objects without ``type``/``order_id``). ``goods`` is what the customer
-  paid for the line after discounts, without shipping, tax, duties or tips; gift cards are left
-  out of ``lines``.
+  ``shipping``, ``cancelled``, ``test``, ``email``, ``customer_id`` (the store's own, for the
+  leak rules), ``landing_site`` and ``referring_site`` (URLs, for the coupon-site rule),
+  ``created_at``, ``updated_at`` and ``refunds`` (refund objects without ``type``/``order_id``).
+  ``goods`` is what the customer paid for the line after discounts, without shipping, tax,
+  duties or tips; gift cards are left out of ``lines``.
 * ``{"type": "refund", "id", "order_id", "goods"?, "lines"?: {line id: amount}, "money"?,
   "created_at"?}``: ``goods`` (refunded goods after discounts) or ``money`` (paid back, without
   shipping) or both.
@@ -46,12 +47,20 @@ from .base import (
     require_currency,
     required_list,
     signature_matches,
+    sources_of,
     text_id,
     timestamp,
     unique_codes,
     within,
 )
-from .limits import MAX_CODES, MAX_LINES, MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_REFUNDS
+from .limits import (
+    MAX_CODES,
+    MAX_ID_LENGTH,
+    MAX_LINES,
+    MAX_NUMBER_LENGTH,
+    MAX_QUANTITY,
+    MAX_REFUNDS,
+)
 
 TYPES = ("order", "refund", "cancel")
 
@@ -147,6 +156,8 @@ def _order(order: dict[str, Any], currency: str) -> OrderEvent:
             for index, refund in enumerate(refunds)
         ),
         shipping=_optional_amount(order, "shipping", currency, default=0),
+        sources=sources_of(order.get("landing_site"), order.get("referring_site")),
+        customer_id=optional_text(order.get("customer_id"), "customer_id", MAX_ID_LENGTH),
     )
 
 
