@@ -63,6 +63,8 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_RAW_RETENTION_DAYS": (400, int),
     # A brand's own coupon and deal sites (a file, one domain a line), beside the packaged list.
     "CODECUT_COUPON_SITES_FILE": (None, str),
+    # Seconds an outgoing webhook's receiver has to answer before the attempt counts as failed.
+    "CODECUT_WEBHOOK_TIMEOUT": (10, int),
 }
 
 LOG_FORMATS = ("text", "json")
@@ -143,6 +145,7 @@ class Settings:
     trusted_proxies: int
     raw_retention_days: int
     coupon_sites_file: str | None
+    webhook_timeout: int
     coupon_sites: frozenset[str] = frozenset()
 
     @classmethod
@@ -168,6 +171,8 @@ class Settings:
             raise ConfigError("CODECUT_TRUSTED_PROXIES cannot be negative")
         if values["raw_retention_days"] < 1:
             raise ConfigError("CODECUT_RAW_RETENTION_DAYS must be at least 1")
+        if not 1 <= values["webhook_timeout"] <= 120:
+            raise ConfigError("CODECUT_WEBHOOK_TIMEOUT must be between 1 and 120 seconds")
         if values["coupon_sites_file"]:
             try:
                 with open(values["coupon_sites_file"], encoding="utf-8") as handle:

@@ -23,6 +23,8 @@ from .report import report_group
 from .review import review_group
 from .store import store_group
 from .verify import verify_command
+from .webhook_endpoint import webhook_endpoint_group
+from .worker import worker_command
 
 COMMANDS: list[click.Command] = [
     db_group,
@@ -41,6 +43,8 @@ COMMANDS: list[click.Command] = [
     report_group,
     review_group,
     verify_command,
+    webhook_endpoint_group,
+    worker_command,
 ]
 
 #: For host apps: ``flask codecut store add ...``.

@@ -27,6 +27,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..dates import DEFAULT_ZONE, local_day
 from ..models import EntryKind, EntryStatus, EventStatus, utcnow
+from ..outbox.events import Outbox
+from ..outbox.payloads import entry_payload
 from ..storefronts.base import CancelEvent, Event, OrderEvent, RefundEvent
 from . import leaks
 from .approval import approved_through
@@ -100,6 +102,7 @@ class Posting:
         self._through: date | None = None
         self._through_read = False
         self._dialect = connection.dialect.name
+        self.outbox = Outbox(connection, self.now)
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -451,7 +454,21 @@ class Posting:
             **{name: values[name] for name in EntryRow.__dataclass_fields__ if name != "id"},
         )
         state.entries.append(entry)
+        self._announce(entry)
         return entry
+
+    def _announce(self, entry: EntryRow) -> None:
+        """Tell subscribed endpoints, in this transaction: it commits with the entry or never."""
+
+        def data() -> dict[str, Any]:
+            return entry_payload(self.connection, entry.id)
+
+        if entry.kind == EntryKind.COMMISSION:
+            self.outbox.emit("commission.created", data)
+            if entry.status == EntryStatus.HELD:
+                self.outbox.emit("review.flagged", data)
+        elif entry.kind == EntryKind.REVERSAL:
+            self.outbox.emit("commission.reversed", data)
 
 
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")

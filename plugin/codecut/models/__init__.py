@@ -6,6 +6,7 @@ from .catalog import Campaign, Click, Code, Influencer, InfluencerStatus, Platfo
 from .inbox import EventStatus, WebhookEvent
 from .ledger import Approval, EntryKind, EntryStatus, LedgerEntry, Order
 from .marketing import Post, Seeding
+from .outbox import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpoint
 from .payouts import (
     BatchStatus,
     Payout,
@@ -25,6 +26,7 @@ __all__ = [
     "Campaign",
     "Click",
     "Code",
+    "DeliveryStatus",
     "EntryKind",
     "EntryStatus",
     "EventStatus",
@@ -33,6 +35,7 @@ __all__ = [
     "LedgerEntry",
     "LoginAttempt",
     "Order",
+    "OutboxEvent",
     "Payout",
     "PayoutBatch",
     "PayoutMethod",
@@ -44,6 +47,8 @@ __all__ = [
     "Store",
     "StripeEvent",
     "WebSession",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
     "id_of",
     "table_of",

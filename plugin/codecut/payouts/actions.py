@@ -12,7 +12,7 @@ from ..access import audit
 from ..db import transaction
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Influencer, Payout, PayoutMethod, PayoutStatus, Settlement, utcnow
-from .sending import send_payout
+from .sending import announce, send_payout
 
 
 def get_payout(session: Session, payout_id: int) -> Payout:
@@ -39,6 +39,8 @@ def mark_paid(session: Session, payout_id: int, *, reference: str, actor: str) -
     payout.reference = reference
     payout.paid_at = utcnow()
     session.add(payout)
+    session.flush()
+    announce(session, payout_id, "payout.paid")
     audit.record(
         session,
         actor=actor,

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from ..db import rowcount, transaction
 from ..errors import InvalidInput
 from ..models import Influencer, Payout, PayoutMethod, PayoutStatus, utcnow
+from ..outbox.events import emit
+from ..reads.records import payout_records
 from . import stripe_client
 
 #: New keys one send may use after Stripe answered with an error and no transfer was found.
@@ -80,7 +82,7 @@ def _claim(engine: Engine, payout_id: int) -> _Sending | None:
 def _finish_paid(engine: Engine, payout_id: int, transfer_id: str) -> None:
     """The transfer exists: the payout is paid (and with it, the entries it settles)."""
     with transaction(engine) as session:
-        session.execute(
+        result = session.execute(
             update(Payout)
             .where(col(Payout.id) == payout_id, col(Payout.status) == PayoutStatus.PROCESSING)
             .values(
@@ -91,6 +93,8 @@ def _finish_paid(engine: Engine, payout_id: int, transfer_id: str) -> None:
                 failure_message=None,
             )
         )
+        if rowcount(result) == 1:
+            announce(session, payout_id, "payout.paid")
 
 
 def mark_failed(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:
@@ -98,20 +102,24 @@ def mark_failed(engine: Engine, payout_id: int, code: str | None, message: str |
     cancel. One already sent (``processing``) is left as it is: only a lookup at Stripe may
     settle it, or money could leave twice."""
     with transaction(engine) as session:
-        session.execute(
+        result = session.execute(
             update(Payout)
             .where(col(Payout.id) == payout_id, col(Payout.status) == PayoutStatus.PENDING)
             .values(status=PayoutStatus.FAILED, failure_code=code, failure_message=message)
         )
+        if rowcount(result) == 1:
+            announce(session, payout_id, "payout.failed")
 
 
 def _finish_failed(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:
     with transaction(engine) as session:
-        session.execute(
+        result = session.execute(
             update(Payout)
             .where(col(Payout.id) == payout_id, col(Payout.status) == PayoutStatus.PROCESSING)
             .values(status=PayoutStatus.FAILED, failure_code=code, failure_message=message)
         )
+        if rowcount(result) == 1:
+            announce(session, payout_id, "payout.failed")
 
 
 def _note_unknown(engine: Engine, payout_id: int, code: str | None, message: str | None) -> None:
@@ -211,3 +219,14 @@ def stripe_payouts_to_send(engine: Engine) -> list[int]:
                 .order_by(col(Payout.id))
             )
         )
+
+
+def announce(session: Session, payout_id: int, kind: str) -> None:
+    """``payout.paid`` or ``payout.failed`` to subscribed endpoints, in the caller's transaction."""
+
+    def data() -> dict[str, Any]:
+        payout = session.get(Payout, payout_id, populate_existing=True)
+        assert payout is not None
+        return payout_records(session, [payout])[0]
+
+    emit(session, kind, data)

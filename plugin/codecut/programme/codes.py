@@ -18,7 +18,9 @@ from sqlmodel import Session, col
 
 from ..access import audit
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Campaign, Code, Influencer, id_of, utcnow
+from ..models import Campaign, Code, Influencer, Store, id_of, utcnow
+from ..outbox.events import emit
+from ..reads.records import code_record
 from .campaigns import get_campaign
 from .influencers import get_influencer
 
@@ -128,6 +130,9 @@ def issue_code(
                 session.add(row)
         except IntegrityError:
             continue
+        store = session.get(Store, campaign.store_id)
+        assert store is not None
+        emit(session, "code.created", code_record(row, influencer, campaign, store))
         return row
     raise Conflict(f"code {code or ''} could not be issued: it is taken in this store".strip())
 

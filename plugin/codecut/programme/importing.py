@@ -12,7 +12,9 @@ from sqlalchemy import insert, select
 from sqlmodel import Session, col
 
 from ..errors import Conflict, InvalidInput
-from ..models import Code, Influencer
+from ..models import Campaign, Code, Influencer, Store
+from ..outbox.events import Outbox
+from ..reads.records import code_record, influencer_record
 from .campaigns import get_campaign
 from .codes import generate, taken_codes, validate_vanity
 from .influencers import influencer_values
@@ -94,6 +96,9 @@ def import_influencers(
 
     taken |= seen_codes
     issued: list[tuple[str, str]] = []
+    outbox = Outbox(session.connection())
+    store = session.get(Store, campaign.store_id)
+    assert store is not None
     for start in range(0, len(rows), _IMPORT_BATCH):
         chunk = rows[start : start + _IMPORT_BATCH]
         ids = session.execute(
@@ -117,6 +122,24 @@ def import_influencers(
             )
             issued.append((values["email"], code))
         session.execute(insert(Code), code_rows)
+        _announce(outbox, chunk, code_rows, campaign, store)
         if progress:
             progress(len(chunk))
     return ImportResult(influencers=len(rows), codes=issued)
+
+
+def _announce(
+    outbox: Outbox,
+    chunk: list[dict[str, Any]],
+    code_rows: list[dict[str, Any]],
+    campaign: Campaign,
+    store: Store,
+) -> None:
+    """``influencer.created`` and ``code.created`` per imported row, when an endpoint listens."""
+    for values, code_values in zip(chunk, code_rows, strict=True):
+        influencer = Influencer(id=code_values["influencer_id"], **values)
+        if outbox.subscribers("influencer.created"):
+            outbox.emit("influencer.created", influencer_record(influencer))
+        if outbox.subscribers("code.created"):
+            code = Code(**code_values)
+            outbox.emit("code.created", code_record(code, influencer, campaign, store))

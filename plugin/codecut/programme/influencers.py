@@ -12,6 +12,8 @@ from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Influencer, InfluencerStatus
 from ..money import format_rate
+from ..outbox.events import emit
+from ..reads.records import influencer_record
 
 INFLUENCER_STATUSES = tuple(s.value for s in InfluencerStatus)
 _EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[A-Za-z]{2,}$")
@@ -71,6 +73,7 @@ def add_influencer(session: Session, **fields: Any) -> Influencer:
     influencer = Influencer(**values)
     session.add(influencer)
     session.flush()
+    emit(session, "influencer.created", influencer_record(influencer))
     return influencer
 
 
