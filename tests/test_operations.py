@@ -146,6 +146,7 @@ def test_metrics_count_every_worker_under_gunicorn(tmp_path: Path, token: str | 
             assert _sample(text, "codecut_webhook_seconds_count") == 12
             assert _sample(text, 'codecut_ledger_entries_total{kind="commission"}') == 12
             assert _sample(text, 'codecut_events{status="failed"}') == 0
+            assert _sample(text, "codecut_outbox_pending") == 0
 
 
 def _sample(text: str, name: str) -> float:

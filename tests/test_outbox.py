@@ -307,3 +307,48 @@ def test_a_long_running_worker_stops_on_request(app, engine, cli, receiver) -> N
         thread.join(timeout=10)
     assert not thread.is_alive() and len(receiver.state.received) == 1
     assert deliver_due(engine, timeout=5).attempted == 0
+
+
+def test_the_example_receiver_verifies_real_deliveries(app, engine, cli) -> None:
+    """``examples/webhook_receiver.py``, as a user runs it, prints what the worker delivered."""
+    import time
+
+    import requests
+    from servers import free_port
+
+    make_programme(engine)
+    port = free_port()
+    secret = _add(cli, f"http://127.0.0.1:{port}/")
+    example = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "webhook_receiver.py"),
+            "--port",
+            str(port),
+            "--secret",
+            secret,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(100):
+            try:
+                requests.post(f"http://127.0.0.1:{port}/", data=b"{}", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.05)
+        book(engine, order("1"))
+        assert "delivered 1" in cli("worker", "--once").output
+        forged = requests.post(
+            f"http://127.0.0.1:{port}/",
+            data=b'{"id":"evt_x"}',
+            headers={"Codecut-Signature": f"t={int(time.time())},v1=00"},
+            timeout=5,
+        )
+        assert forged.status_code == 400
+    finally:
+        example.terminate()
+        output = example.communicate(timeout=10)[0]
+    assert output.startswith("commission.created {")
+    assert '"amount": "10.00"' in output

@@ -27,7 +27,16 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
 from ..db import transaction
-from ..models import Click, EventStatus, LedgerEntry, Payout, WebhookEvent
+from ..models import (
+    Click,
+    DeliveryStatus,
+    EventStatus,
+    LedgerEntry,
+    Payout,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from ..state import get_state
 from .errors import error_response, register_blueprint_errors
 
@@ -77,6 +86,14 @@ class _DatabaseFigures(Collector):
                 .where(col(WebhookEvent.status).in_((EventStatus.FAILED, EventStatus.WAITING)))
                 .group_by(col(WebhookEvent.status))
             ).all()
+            outbox = session.execute(
+                select(col(WebhookDelivery.status), func.count())
+                .where(col(WebhookDelivery.status) != DeliveryStatus.DELIVERED)
+                .group_by(col(WebhookDelivery.status))
+            ).all()
+            disabled = session.scalar(
+                select(func.count()).where(col(WebhookEndpoint.enabled).is_(False))
+            )
         entries = CounterMetricFamily(
             "codecut_ledger_entries", "Ledger entries booked, by kind.", labels=["kind"]
         )
@@ -99,6 +116,22 @@ class _DatabaseFigures(Collector):
         for status in (EventStatus.FAILED, EventStatus.WAITING):
             stuck.add_metric([status.value], waiting.get(status.value, 0))
         yield stuck
+        undelivered = dict(outbox)
+        yield GaugeMetricFamily(
+            "codecut_outbox_pending",
+            "Outgoing webhook deliveries not yet delivered (retries included).",
+            value=undelivered.get(DeliveryStatus.PENDING.value, 0),
+        )
+        yield GaugeMetricFamily(
+            "codecut_outbox_failed",
+            "Outgoing webhook deliveries given up after about three days, or refused with 410.",
+            value=undelivered.get(DeliveryStatus.FAILED.value, 0),
+        )
+        yield GaugeMetricFamily(
+            "codecut_webhook_endpoints_disabled",
+            "Outgoing webhook endpoints disabled (by their owner or after failures).",
+            value=disabled or 0,
+        )
 
 
 @metrics.get("/metrics")
