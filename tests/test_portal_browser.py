@@ -23,6 +23,7 @@ from builders import make_app
 from payout_support import entry_views
 from portal_factory import at, order, payout, seller, smtp_server
 from sqlalchemy import select
+from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from codecut.db import transaction
@@ -306,3 +307,63 @@ def test_a_held_order_reads_under_review_on_a_phone(browser, sqlite_template, tm
         context.close()
         server.shutdown()
         engine.dispose()
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)], ids=["phone", "laptop"])
+def test_setting_up_stripe_payouts_in_the_browser(  # type: ignore[no-untyped-def]
+    browser, sqlite_template, tmp_path, width, height
+) -> None:
+    """Set up payouts, pick a country, fill in Stripe's (stand-in) form, come back set up: the
+    form's CSP lets it go on to Stripe and nowhere else."""
+    from builders import STRIPE_KEY
+
+    from codecut.access.login_links import issue_token
+    from codecut.devtools.fake_stripe import StripeServer
+    from codecut.models import Influencer
+
+    database = tmp_path / "codecut.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    with StripeServer() as stripe_server:
+        app = make_app(
+            f"sqlite:///{database}",
+            tmp_path,
+            CODECUT_PUBLIC_URL=base,
+            CODECUT_STRIPE_API_KEY=STRIPE_KEY,
+            CODECUT_STRIPE_API_BASE=stripe_server.url,
+        )
+        app.config["TESTING"] = False
+        with transaction(get_state(app).engine) as s:
+            dana = seller(s, email="dana@example.com", name="Dana Ruiz", code="DANA10")
+            token = issue_token(s, s.get(Influencer, dana.id), app.config["CODECUT_SECRET_KEY"])
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        try:
+            page.goto(f"{base}/portal/login/{token}")
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{base}/portal/")
+            page.get_by_role("link", name="Set up payouts").first.click()
+            page.wait_for_url(f"{base}/portal/payouts")
+            page.get_by_label("Where you live").select_option("DE")
+            page.screenshot(path=ARTIFACTS / f"payouts-{width}-1-setup.png")
+            page.get_by_role("button", name="Set up payouts").click()
+            page.wait_for_url(f"{stripe_server.url}/connect/onboarding/*")
+            page.get_by_role("button", name="Complete onboarding").click()
+            page.wait_for_url(f"{base}/portal/payouts")
+            assert "Payouts are set up" in page.locator('[data-test="payout-state"]').inner_text()
+            page.screenshot(path=ARTIFACTS / f"payouts-{width}-2-done.png")
+        finally:
+            context.close()
+            server.shutdown()
+            get_state(app).engine.dispose()
+    with Session(get_state(app).engine) as s:
+        row = s.get(Influencer, dana.id)
+        assert row is not None and row.stripe_transfers == "active" and row.country == "DE"
+    assert problems == []

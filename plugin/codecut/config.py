@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .commissions.leaks.coupon_site import read_sites
 from .payouts.minimum import PayoutMinimum
@@ -40,6 +41,13 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_STRIPE_WEBHOOK_SECRET": (None, str),
     # The Connect endpoint's own signing secret (account.updated arrives there).
     "CODECUT_STRIPE_CONNECT_WEBHOOK_SECRET": (None, str),
+    # The platform's country: influencers elsewhere get the `recipient` service agreement,
+    # which Stripe requires for cross-border payouts.
+    "CODECUT_STRIPE_PLATFORM_COUNTRY": ("US", str),
+    # Where Stripe's hosted onboarding pages live (the set-up page's CSP lets its form go there).
+    # Default: https://connect.stripe.com, or CODECUT_STRIPE_API_BASE's origin when that is set
+    # (a local stand-in serves its onboarding pages itself).
+    "CODECUT_STRIPE_CONNECT_ORIGIN": (None, str),
     # Outgoing mail for magic links; without a server the link is written to the log.
     "CODECUT_MAIL_SERVER": (None, str),
     "CODECUT_MAIL_PORT": (25, int),
@@ -131,6 +139,8 @@ class Settings:
     stripe_max_network_retries: int
     stripe_webhook_secret: str | None
     stripe_connect_webhook_secret: str | None
+    stripe_platform_country: str
+    stripe_connect_origin: str | None
     mail_server: str | None
     mail_port: int
     mail_username: str | None
@@ -182,6 +192,15 @@ class Settings:
                     f"CODECUT_COUPON_SITES_FILE cannot be read: {values['coupon_sites_file']} "
                     f"({getattr(error, 'strerror', None) or error})"
                 ) from None
+        country = values["stripe_platform_country"].strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise ConfigError(
+                "CODECUT_STRIPE_PLATFORM_COUNTRY must be a two-letter country code such as US"
+            )
+        values["stripe_platform_country"] = country
+        if not values["stripe_connect_origin"]:
+            base = urlsplit(values["stripe_api_base"] or "https://connect.stripe.com")
+            values["stripe_connect_origin"] = f"{base.scheme}://{base.netloc}"
         values["public_url"] = values["public_url"].rstrip("/")
         values["url_prefix"] = values["url_prefix"].rstrip("/")
         return cls(**values)

@@ -82,6 +82,29 @@ def send_new_code(
     )
 
 
+def payout_setup_message(settings: Settings, *, to: str, name: str, link: str) -> EmailMessage:
+    return _message(
+        settings,
+        to=to,
+        name=name,
+        subject="Set up your payouts",
+        body=(
+            f"Hello {name},\n\n"
+            "To be paid straight into your bank account, set up payouts with Stripe, our\n"
+            f"payment provider:\n\n{link}\n\n"
+            "The link works for a week and takes you to Stripe's secure form.\n"
+        ),
+    )
+
+
+def send_payout_setup(settings: Settings, *, to: str, name: str, link: str) -> None:
+    """Mail an influencer their payout set-up link, or log it when no mail server is set."""
+    if not settings.mail_server:
+        log.warning("payout set-up link for %s (no CODECUT_MAIL_SERVER set): %s", to, link)
+        return
+    _send(settings, payout_setup_message(settings, to=to, name=name, link=link), "payout set-up")
+
+
 def _send(settings: Settings, message: EmailMessage, what: str) -> None:
     assert settings.mail_server
     try:

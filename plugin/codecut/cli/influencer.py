@@ -6,11 +6,16 @@ import io
 from typing import TextIO
 
 import click
+from flask import current_app
 
+from ..access import login_links, mail, payout_links
 from ..db import transaction
+from ..payouts import onboarding
 from ..programme import importing, influencers
 from ..reads.listings import influencer_detail, list_influencers
 from ..reads.records import influencer_record
+from ..state import get_state
+from ..web.urls import payout_setup_url
 from ._common import echo_json, engine, group, info, json_option, progress_bar
 
 influencer_group = group("influencer", "Influencers and their balances.")
@@ -148,3 +153,33 @@ def influencer_show(email: str, as_json: bool) -> None:
             f"{b['currency']}: pending {b['pending']}, payable {b['payable']}, held {b['held']}, "
             f"in payout {b['in_payout']}, paid {b['paid']}, taken back {b['taken_back']}"
         )
+
+
+@influencer_group.command("payout-link")
+@click.argument("email")
+@click.option("--mail", "send", is_flag=True, help="Mail the link to the influencer too.")
+def influencer_payout_link(email: str, send: bool) -> None:
+    """Print a link (valid a week) that takes an influencer to set up payouts with Stripe.
+
+    Each click opens a fresh Stripe onboarding form; it signs nobody in to the portal."""
+    state = get_state()
+    if not state.settings.stripe_api_key:
+        raise click.ClickException(
+            "CODECUT_STRIPE_API_KEY is not set: influencers cannot connect a Stripe account"
+        )
+    with transaction(engine(), readonly=True) as session:
+        influencer = influencers.get_influencer(session, email)
+        token = payout_links.issue(
+            influencer, login_links.signing_key(state.settings, current_app.secret_key)
+        )
+    link = payout_setup_url(state.settings, token)
+    if send:
+        try:
+            mail.send_payout_setup(
+                state.settings, to=influencer.email, name=influencer.name, link=link
+            )
+        except mail.MailError as error:
+            raise click.ClickException(str(error)) from None
+        info(f"payout set-up link mailed to {influencer.email}")
+    click.echo(link)
+    info(f"{influencer.email}: {onboarding.in_words(influencer)}")

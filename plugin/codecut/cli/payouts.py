@@ -38,17 +38,31 @@ def payouts_run(as_of: date | None, method: str | None, dry_run: bool, as_json: 
         with transaction(state.engine, readonly=True) as session:
             plan = planning.plan(session, as_of=as_of, minimum=minimum, method=method)
         records = [p.as_record() for p in plan.payouts]
+        waiting = [w.as_record() for w in plan.waiting]
         if as_json:
-            echo_json({"as_of": as_of, "payouts": records, "carried_forward": plan.carried_forward})
+            echo_json(
+                {
+                    "as_of": as_of,
+                    "payouts": records,
+                    "carried_forward": plan.carried_forward,
+                    "waiting": waiting,
+                }
+            )
             return
         for r in records:
             click.echo(
                 f"{r['influencer_email']}\t{r['amount']} {r['currency']}\t{r['method']}\t"
                 f"{_entries(r['entries'])}"
             )
+        for w in waiting:
+            click.echo(
+                f"{w['influencer_email']}\t{w['amount']} {w['currency']}\tnot paid: {w['reason']}"
+            )
         info(
             f"dry run as of {as_of}: {len(records)} payout(s) would be made, "
-            f"{plan.carried_forward} balance(s) carried forward; nothing was written"
+            f"{plan.carried_forward} balance(s) carried forward"
+            + (f", {len(waiting)} waiting for Stripe onboarding" if waiting else "")
+            + "; nothing was written"
         )
         return
     with ExitStack() as stack:

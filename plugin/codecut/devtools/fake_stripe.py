@@ -3,10 +3,18 @@
 It behaves as Stripe documents (https://docs.stripe.com/api/transfers,
 https://docs.stripe.com/api/idempotent_requests, https://docs.stripe.com/error-codes):
 
-* form-encoded ``POST /v1/transfers``, ``GET /v1/transfers`` (``transfer_group``, ``limit``,
-  ``starting_after``; newest first), ``GET /v1/transfers/{id}``,
-  ``POST /v1/transfers/{id}/reversals`` (``amount``, default the rest), ``GET /v1/events``;
-  ``Authorization: Bearer sk_...``;
+* form-encoded ``POST /v1/transfers``, ``GET /v1/transfers`` (``transfer_group``,
+  ``destination``, ``created[gte|gt|lte|lt]``, ``limit``, ``starting_after``; newest first),
+  ``GET /v1/transfers/{id}``, ``POST /v1/transfers/{id}/reversals`` (``amount``, default the
+  rest), ``GET /v1/events``; ``Authorization: Bearer sk_...``;
+* Connect Express onboarding (https://docs.stripe.com/api/accounts,
+  https://docs.stripe.com/api/account_links): ``POST /v1/accounts`` (``country``, ``email``,
+  ``capabilities[transfers][requested]``, ``tos_acceptance[service_agreement]``, ``controller``,
+  ``metadata``), ``GET /v1/accounts/{id}``, ``POST /v1/account_links`` (``type=account_onboarding``,
+  ``refresh_url``, ``return_url``; single use, 300 s) and a tiny hosted onboarding page at the
+  link's URL that completes at a click, then sends ``account.updated`` and returns to
+  ``return_url``; a used or expired link goes to ``refresh_url``, as Stripe's does. A transfer to
+  an account whose ``transfers`` capability is not ``active`` is refused as Stripe refuses it;
 * events (``transfer.created``, ``transfer.reversed``) as Stripe sends them: with ``forward_to``
   set, each is POSTed there signed with ``webhook_secret`` in Stripe's ``Stripe-Signature`` scheme
   (``t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">``), which is what ``codecut devtools stripe
@@ -58,6 +66,9 @@ class FakeStripe:
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)
     faults: list[_Fault] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    connected: dict[str, dict[str, Any]] = field(default_factory=dict)  # acct id -> account
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)  # token -> link state
+    base_url: str = ""
     forward_to: str | None = None
     webhook_secret: str = ""
     forwarded: list[tuple[str, int]] = field(default_factory=list)  # (event id, HTTP status)
@@ -79,6 +90,27 @@ class FakeStripe:
                 self.accounts.pop(account, None)
             else:
                 self.accounts[account] = state
+
+    def complete_onboarding(self, account: str) -> dict[str, Any]:
+        """What finishing Stripe's hosted form does: the account can receive transfers."""
+        with self.lock:
+            obj = self.connected[account]
+            obj.update(details_submitted=True, payouts_enabled=True)
+            obj["capabilities"]["transfers"] = "active"
+            obj["requirements"] = _requirements([])
+            copied: dict[str, Any] = json.loads(json.dumps(obj))
+        self.emit("account.updated", copied, account=account)
+        return copied
+
+    def require(self, account: str, fields: list[str], disabled_reason: str | None) -> None:
+        """Stripe asks for more (an ID document, say): transfers stop until it is given."""
+        with self.lock:
+            obj = self.connected[account]
+            obj["payouts_enabled"] = False
+            obj["capabilities"]["transfers"] = "inactive"
+            obj["requirements"] = _requirements(fields, disabled_reason)
+            copied: dict[str, Any] = json.loads(json.dumps(obj))
+        self.emit("account.updated", copied, account=account)
 
     def fail_next(self, *, after_create: bool = False) -> None:
         """The next transfer request answers 500 (after making the transfer, if asked)."""
@@ -113,9 +145,10 @@ class FakeStripe:
         self.emit("transfer.reversed", copied)
         return copied
 
-    def emit(self, kind: str, obj: dict[str, Any]) -> dict[str, Any]:
-        """Record an event as Stripe does and, with ``forward_to`` set, deliver it signed."""
-        event = {
+    def emit(self, kind: str, obj: dict[str, Any], *, account: str | None = None) -> dict[str, Any]:
+        """Record an event as Stripe does and, with ``forward_to`` set, deliver it signed.
+        ``account`` marks a Connect event (one about a connected account)."""
+        event: dict[str, Any] = {
             "id": "evt_" + secrets.token_hex(12),
             "object": "event",
             "type": kind,
@@ -123,6 +156,8 @@ class FakeStripe:
             "livemode": False,
             "data": {"object": obj},
         }
+        if account:
+            event["account"] = account
         with self.lock:
             self.events.append(event)
         if self.forward_to:
@@ -166,6 +201,9 @@ class FakeStripe:
         amount, currency = int(params["amount"]), params["currency"]
         destination = params["destination"]
         state = self.accounts.get(destination)
+        connected = self.connected.get(destination)
+        if connected is not None and connected["capabilities"].get("transfers") != "active":
+            state = "restricted"
         if state == "invalid":
             return 400, _error(
                 "invalid_request_error",
@@ -203,6 +241,112 @@ class FakeStripe:
         }
         self.transfers.append(transfer)
         return 200, transfer
+
+    def create_account(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """``POST /v1/accounts``: an Express account that still has everything to fill in."""
+        country = str(params.get("country") or "US").upper()
+        agreement = (params.get("tos_acceptance") or {}).get("service_agreement", "full")
+        if agreement not in ("full", "recipient"):
+            return 400, _error(
+                "invalid_request_error",
+                "parameter_invalid_empty",
+                "Invalid tos_acceptance[service_agreement]",
+                param="tos_acceptance[service_agreement]",
+            )
+        account_id = "acct_" + secrets.token_hex(8)
+        account: dict[str, Any] = {
+            "id": account_id,
+            "object": "account",
+            "type": "express",
+            "country": country,
+            "email": params.get("email"),
+            "details_submitted": False,
+            "payouts_enabled": False,
+            "charges_enabled": False,
+            "capabilities": {"transfers": "inactive"},
+            "requirements": _requirements(
+                ["individual.verification.document", "external_account", "tos_acceptance.date"]
+            ),
+            "tos_acceptance": {"service_agreement": agreement},
+            "metadata": params.get("metadata") or {},
+            "created": int(time.time()),
+        }
+        with self.lock:
+            self.connected[account_id] = account
+        return 200, account
+
+    def retrieve_account(self, account_id: str) -> tuple[int, dict[str, Any]]:
+        with self.lock:
+            account = self.connected.get(account_id)
+            copied = json.loads(json.dumps(account)) if account else None
+        if copied is None:
+            return 404, _error(
+                "invalid_request_error",
+                "resource_missing",
+                f"No such account: '{account_id}'",
+                param="account",
+            )
+        return 200, copied
+
+    def create_account_link(self, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """``POST /v1/account_links``: a single-use URL to the hosted form, valid 300 s."""
+        for name in ("account", "type", "return_url", "refresh_url"):
+            if not params.get(name):
+                return 400, _error(
+                    "invalid_request_error",
+                    "parameter_missing",
+                    f"Missing required param: {name}.",
+                    param=name,
+                )
+        if params["account"] not in self.connected:
+            return 400, _error(
+                "invalid_request_error",
+                "account_invalid",
+                f"No such account: '{params['account']}'",
+                param="account",
+            )
+        if params["type"] not in ("account_onboarding", "account_update"):
+            return 400, _error(
+                "invalid_request_error", "parameter_invalid", "Invalid type", param="type"
+            )
+        token = secrets.token_urlsafe(16)
+        created = int(time.time())
+        with self.lock:
+            self.links[token] = {**params, "expires_at": created + 300, "used": False}
+        return 200, {
+            "object": "account_link",
+            "created": created,
+            "expires_at": created + 300,
+            "url": f"{self.base_url}/connect/onboarding/{token}",
+        }
+
+    def expire_links(self) -> None:
+        """Every link issued so far is now stale (as after five minutes)."""
+        with self.lock:
+            for link in self.links.values():
+                link["expires_at"] = 0
+
+    def list_transfers(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Newest first, filtered as ``GET /v1/transfers`` filters."""
+        created = query.get("created")
+        bounds = created if isinstance(created, dict) else {"eq": created} if created else {}
+        checks = {
+            "gte": lambda t, v: t >= v,
+            "gt": lambda t, v: t > v,
+            "lte": lambda t, v: t <= v,
+            "lt": lambda t, v: t < v,
+            "eq": lambda t, v: t == v,
+        }
+        with self.lock:
+            return [
+                t
+                for t in reversed(self.transfers)
+                if query.get("transfer_group") in (None, t["transfer_group"])
+                and query.get("destination") in (None, t["destination"])
+                and all(
+                    checks[op](t["created"], int(v)) for op, v in bounds.items() if op in checks
+                )
+            ]
 
     def create_reversal(
         self, transfer_id: str, params: dict[str, Any]
@@ -249,15 +393,31 @@ def _error(type_: str, code: str | None, message: str, param: str | None = None)
     return {"error": error}
 
 
+def _requirements(due: list[str], disabled_reason: str | None = None) -> dict[str, Any]:
+    return {
+        "currently_due": list(due),
+        "past_due": [],
+        "eventually_due": list(due),
+        "pending_verification": [],
+        "disabled_reason": disabled_reason or ("requirements.past_due" if due else None),
+        "errors": [],
+    }
+
+
 def parse_form(body: str) -> dict[str, Any]:
-    """``a=1&metadata[k]=v`` -> ``{"a": "1", "metadata": {"k": "v"}}`` (Stripe's encoding)."""
+    """``a=1&metadata[k]=v&c[t][r]=true`` -> nested dicts, as Stripe's encoding nests them."""
     params: dict[str, Any] = {}
     for key, value in parse_qsl(body, keep_blank_values=True):
-        if "[" in key and key.endswith("]"):
-            outer, inner = key[:-1].split("[", 1)
-            params.setdefault(outer, {})[inner] = value
+        outer, _, rest = key.partition("[")
+        path = [outer, *(part for part in rest.rstrip("]").split("][") if rest)]
+        target = params
+        for name in path[:-1]:
+            nested = target.setdefault(name, {})
+            if not isinstance(nested, dict):
+                break
+            target = nested
         else:
-            params[key] = value
+            target[path[-1]] = value
     return params
 
 
@@ -282,6 +442,35 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _send_idempotent(
+        self,
+        key: str | None,
+        params: dict[str, Any],
+        create: Any,
+    ) -> None:
+        """A creation replayed for the same ``Idempotency-Key`` (same parameters)."""
+        fake = self.server.fake
+        with fake.lock:
+            stored = fake.idempotent.get(key) if key else None
+        if stored is not None:
+            if stored[0] != params:
+                self._send(
+                    400,
+                    _error(
+                        "idempotency_error",
+                        None,
+                        "Keys for idempotent requests can only be used with the same parameters.",
+                    ),
+                )
+                return
+            self._send(stored[1], stored[2], replayed=True)
+            return
+        status, payload = create(params)
+        if key:
+            with fake.lock:
+                fake.idempotent[key] = (params, status, payload)
+        self._send(status, payload)
+
     def _authorised(self) -> bool:
         scheme, _, key = self.headers.get("Authorization", "").partition(" ")
         if scheme == "Basic":  # curl -u sk_test_...: (the key as the user name), as Stripe takes
@@ -295,7 +484,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
         return False
 
-    def _send_list(self, path: str, items: list[dict[str, Any]], query: dict[str, str]) -> None:
+    def _send_list(self, path: str, items: list[dict[str, Any]], query: dict[str, Any]) -> None:
         """A Stripe list page, newest first: ``starting_after`` an id, at most ``limit``."""
         if "starting_after" in query:
             ids = [item["id"] for item in items]
@@ -305,27 +494,64 @@ class _Handler(BaseHTTPRequestHandler):
         page = {"object": "list", "url": path, "has_more": len(items) > limit}
         self._send(200, {**page, "data": items[:limit]})
 
+    def _redirect(self, location: str) -> None:
+        self.send_response(303)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _onboarding_page(self, token: str, method: str) -> None:
+        """Stripe's hosted form, reduced to one button."""
+        fake = self.server.fake
+        with fake.lock:
+            link = fake.links.get(token)
+            stale = link is None or link["used"] or link["expires_at"] < time.time()
+        if link is None:
+            self._send(404, _error("invalid_request_error", None, "Unknown onboarding link"))
+            return
+        if stale:  # used or expired: Stripe sends the person to refresh_url
+            self._redirect(link["refresh_url"])
+            return
+        if method == "POST":
+            with fake.lock:
+                link["used"] = True
+            fake.complete_onboarding(link["account"])
+            self._redirect(link["return_url"])
+            return
+        page = (
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Stripe Express "
+            "onboarding (local stand-in)</title><meta name=viewport content='width=device-width'>"
+            "<link rel=icon href='data:,'>"
+            "</head><body><h1>Set up payouts with Stripe</h1><p>Account "
+            f"{link['account']}</p><form method=post><button type=submit>Complete onboarding"
+            "</button></form></body></html>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
     def do_GET(self) -> None:
         fake = self.server.fake
         url = urlsplit(self.path)
         fake.requests.append(("GET", url.path, None))
+        if url.path.startswith("/connect/onboarding/"):
+            self._onboarding_page(url.path.rsplit("/", 1)[1], "GET")
+            return
         if not self._authorised():
             return
-        query = dict(parse_qsl(url.query))
+        query = parse_form(url.query)
+        if url.path.startswith("/v1/accounts/"):
+            self._send(*fake.retrieve_account(url.path.rsplit("/", 1)[1]))
+            return
         if url.path == "/v1/events":
             with fake.lock:
                 events = list(reversed(fake.events))
             self._send_list(url.path, events, query)
             return
         if url.path == "/v1/transfers":
-            with fake.lock:
-                found = [
-                    t
-                    for t in reversed(fake.transfers)
-                    if "transfer_group" not in query
-                    or t["transfer_group"] == query["transfer_group"]
-                ]
-            self._send_list(url.path, found, query)
+            self._send_list(url.path, fake.list_transfers(query), query)
             return
         if url.path.startswith("/v1/transfers/"):
             transfer = fake._find(url.path.rsplit("/", 1)[1])
@@ -352,7 +578,16 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length).decode()
         key = self.headers.get("Idempotency-Key")
         fake.requests.append(("POST", self.path, key))
+        if self.path.startswith("/connect/onboarding/"):
+            self._onboarding_page(self.path.rsplit("/", 1)[1], "POST")
+            return
         if not self._authorised():
+            return
+        if self.path == "/v1/accounts":
+            self._send_idempotent(key, parse_form(body), fake.create_account)
+            return
+        if self.path == "/v1/account_links":
+            self._send(*fake.create_account_link(parse_form(body)))
             return
         parts = self.path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["v1", "transfers"] and parts[3] == "reversals":
@@ -448,6 +683,7 @@ class StripeServer:
         self.fake = FakeStripe(forward_to=forward_to, webhook_secret=webhook_secret)
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.fake = self.fake
+        self.fake.base_url = self.url
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

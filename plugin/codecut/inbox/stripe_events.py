@@ -1,8 +1,10 @@
-"""Stripe's webhook events, each handled once (its id is unique); ``transfer.reversed`` books the
-money Stripe took back from a paid transfer as owed to the influencer again."""
+"""Stripe's webhook events, each handled once (its id is unique): ``transfer.reversed`` books the
+money Stripe took back from a paid transfer as owed to the influencer again; ``account.updated``
+(from the Connect endpoint) records how far an influencer's account got with onboarding."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 from sqlalchemy import func, select
@@ -11,8 +13,8 @@ from sqlmodel import Session, col
 
 from ..commissions.adjustments import book_adjustment
 from ..errors import InvalidInput
-from ..models import EntryKind, LedgerEntry, Payout, StripeEvent
-from ..payouts import stripe_client
+from ..models import EntryKind, Influencer, LedgerEntry, Payout, StripeEvent
+from ..payouts import onboarding, stripe_client
 
 
 def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> LedgerEntry | None:
@@ -73,10 +75,32 @@ def handle_stripe_event(session: Session, event: dict[str, Any], body: str) -> s
             session.add(StripeEvent(event_id=event_id, type=kind, body=body))
     except IntegrityError:
         return "duplicate"
+    if kind == "account.updated":
+        return "recorded" if record_account_update(session, event) else "ignored"
     obj = _data_object(event) if kind == "transfer.reversed" else None
     if obj is not None and book_transfer_reversal(session, obj) is not None:
         return "booked"
     return "ignored"
+
+
+def record_account_update(session: Session, event: dict[str, Any]) -> bool:
+    """A connected account's new state, on the influencer it belongs to (if any). Stripe does
+    not deliver events in order: one older than what is on file changes nothing."""
+    account = _data_object(event)
+    account_id = account.get("id") if account else None
+    created = event.get("created")
+    if account is None or not _storable(account_id) or not account_id:
+        return False
+    if isinstance(created, bool) or not isinstance(created, int) or not 0 < created < 2**33:
+        return False
+    influencer = session.scalars(
+        select(Influencer).where(col(Influencer.stripe_account_id) == account_id).with_for_update()
+    ).first()
+    if influencer is None:
+        return False
+    stored = onboarding.record_state(influencer, account, at=datetime.fromtimestamp(created, UTC))
+    session.add(influencer)
+    return stored
 
 
 def _storable(value: object) -> TypeGuard[str]:

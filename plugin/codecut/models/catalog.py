@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -93,6 +94,16 @@ class Influencer(SQLModel, table=True):
     # A percentage (basis points) that overrides every campaign's rule for this influencer.
     commission_rate_bps: int | None = Field(default=None)
     stripe_account_id: str | None = Field(default=None, max_length=255)
+    # ISO 3166-1 alpha-2, asked when they set up payouts (their Stripe account's country).
+    country: str | None = Field(default=None, max_length=2)
+    # What Stripe last said of the connected account (codecut.payouts.onboarding): the
+    # ``transfers`` capability (active | inactive | pending; None: never reported, as for an
+    # account an operator typed in), and the requirements still due, as JSON.
+    stripe_transfers: str | None = Field(default=None, max_length=20)
+    stripe_details_submitted: bool = Field(default=False)
+    stripe_payouts_enabled: bool = Field(default=False)
+    stripe_requirements: str | None = Field(default=None, sa_type=Text)
+    stripe_synced_at: datetime | None = Field(default=None)
     status: str = Field(default=InfluencerStatus.ACTIVE, max_length=20)
     # Magic links are bound to this value; changing it invalidates every link issued before.
     login_nonce: str = Field(default="", max_length=64)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -11,7 +11,13 @@ from sqlmodel import Session
 from ..commissions.approval import approved_through
 from ..money import format_minor
 from ..reads.balances import PayableGroup, payable_groups
-from .methods import check_method, destination_for, method_for
+from .methods import (
+    STRIPE_ONBOARDING,
+    check_method,
+    destination_for,
+    method_for,
+    waits_for_onboarding,
+)
 from .minimum import PayoutMinimum
 
 
@@ -37,21 +43,53 @@ class PlannedPayout:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A balance a run leaves unpaid for a reason the influencer can fix (Stripe onboarding)."""
+
+    influencer_id: int
+    influencer_email: str
+    currency: str
+    amount: int
+    reason: str
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "influencer_email": self.influencer_email,
+            "currency": self.currency,
+            "amount": format_minor(self.amount, self.currency),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
 class Plan:
     as_of: date
     payouts: list[PlannedPayout]
     carried_forward: int  # influencer-currency balances left for a later run
+    waiting: list[Waiting] = field(default_factory=list)  # at or over the minimum, not payable yet
 
 
-def groups_to_pay(
+def payable_by_method(
     session: Session, *, as_of: date | None, method: str | None
 ) -> list[PayableGroup]:
-    """The payable balances a run of ``method`` (None: every method) on ``as_of`` would consider."""
+    """Every payable balance of ``method`` (None: every method) as of ``as_of``."""
     through = approved_through(session, as_of)
     return [
         group
         for group in payable_groups(session, through=through)
         if method is None or method_for(group.stripe_account_id) == method
+    ]
+
+
+def groups_to_pay(
+    session: Session, *, as_of: date | None, method: str | None
+) -> list[PayableGroup]:
+    """The payable balances a run of ``method`` on ``as_of`` would pay (minimum aside): not those
+    whose Stripe account cannot receive transfers yet."""
+    return [
+        group
+        for group in payable_by_method(session, as_of=as_of, method=method)
+        if not waits_for_onboarding(group.stripe_account_id, group.stripe_transfers)
     ]
 
 
@@ -61,10 +99,22 @@ def plan(
     """What a run on ``as_of`` would pay."""
     check_method(method)
     payouts: list[PlannedPayout] = []
+    waiting: list[Waiting] = []
     carried = 0
-    for group in groups_to_pay(session, as_of=as_of, method=method):
+    for group in payable_by_method(session, as_of=as_of, method=method):
         if not minimum.reached(group.amount, group.currency):
             carried += 1
+            continue
+        if waits_for_onboarding(group.stripe_account_id, group.stripe_transfers):
+            waiting.append(
+                Waiting(
+                    group.influencer_id,
+                    group.email,
+                    group.currency,
+                    group.amount,
+                    STRIPE_ONBOARDING,
+                )
+            )
             continue
         payouts.append(
             PlannedPayout(
@@ -77,4 +127,4 @@ def plan(
                 destination=destination_for(group.stripe_account_id, group.email),
             )
         )
-    return Plan(as_of=as_of, payouts=payouts, carried_forward=carried)
+    return Plan(as_of=as_of, payouts=payouts, carried_forward=carried, waiting=waiting)

@@ -255,6 +255,7 @@ class PayableGroup:
     currency: str
     amount: int
     entries: int
+    stripe_transfers: str | None = None  # the account's transfers capability, as last reported
 
 
 def payable_groups(session: Session, *, through: date | None) -> Iterator[PayableGroup]:
@@ -279,9 +280,12 @@ def payable_groups(session: Session, *, through: date | None) -> Iterator[Payabl
             sums.c.currency,
             sums.c.total,
             sums.c.entries,
+            col(Influencer.stripe_transfers),
         )
         .join(Influencer, col(Influencer.id) == sums.c.influencer_id)
         .order_by(sums.c.influencer_id, sums.c.currency)
     )
-    for influencer_id, email, account, currency, total, count in session.execute(query):
-        yield PayableGroup(influencer_id, email, account, currency, int(total), int(count))
+    for influencer_id, email, account, currency, total, count, transfers in session.execute(query):
+        yield PayableGroup(
+            influencer_id, email, account, currency, int(total), int(count), transfers
+        )

@@ -12,6 +12,7 @@ def blueprints() -> list[Blueprint]:
     from .links import links
     from .metrics import metrics
     from .portal import portal
+    from .portal_payouts import payouts  # noqa: F401  (its routes live on the portal blueprint)
     from .stripe_webhooks import stripe_webhooks
     from .webhooks import webhooks
 

@@ -35,6 +35,7 @@ from ..access import login_links, mail, ratelimit, sessions
 from ..db import transaction
 from ..errors import RateLimited
 from ..models import Influencer, id_of, utcnow
+from ..payouts import onboarding
 from ..reads import portal as portal_queries
 from ..reads.balances import UNPAID_PAYOUTS
 from ..reads.exports import LedgerFilter, Tally, ledger_export
@@ -86,6 +87,12 @@ def csrf_token() -> str:
     if not token:
         token = session[_CSRF] = secrets.token_urlsafe(32)
     return token
+
+
+@portal.app_template_global("codecut_stripe_payouts")
+def _stripe_payouts_global() -> bool:
+    """Whether influencers set up their own Stripe payouts here (the nav shows "Payouts")."""
+    return bool(get_state().settings.stripe_api_key)
 
 
 @portal.app_template_global("codecut_csrf_token")
@@ -347,6 +354,11 @@ def dashboard(influencer: Influencer) -> Any:
         payouts=payouts,
         codes=codes,
         today=today,
+        payout_setup=(
+            onboarding.in_words(influencer)
+            if state.settings.stripe_api_key and onboarding.needs_onboarding(influencer)
+            else None
+        ),
     )
 
 

@@ -17,6 +17,11 @@ def login_url(settings: Settings, token: str) -> str:
     return f"{base_url(settings)}/portal/login/{token}"
 
 
+def payout_setup_url(settings: Settings, token: str) -> str:
+    """An operator's payout set-up link: ``.../portal/payouts/start/<token>``."""
+    return f"{base_url(settings)}/portal/payouts/start/{token}"
+
+
 def share_url(settings: Settings, code: str, store_domain: str | None = None) -> str:
     """The link an influencer posts: ``.../r/<code>``, with ``?store=`` when the code exists in
     several stores."""
