@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import ExitStack
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import click
@@ -11,7 +11,7 @@ import click
 from ..access import audit
 from ..db import transaction
 from ..models import PayoutStatus, utcnow
-from ..payouts import actions, planning, run, verify
+from ..payouts import actions, planning, reconcile, run, stripe_client, verify
 from ..payouts.methods import METHODS
 from ..reads.records import list_payouts, payout_records
 from ..state import get_state
@@ -174,3 +174,38 @@ def payouts_verify(batch_id: int, as_json: bool) -> None:
     if not result.ok:
         raise click.ClickException(f"batch {batch_id}: {len(result.mismatches)} mismatch(es)")
     info(f"batch {batch_id}: {result.payouts} payout(s) match their entries to the minor unit")
+
+
+@payouts_group.command("reconcile")
+@click.option("--since", callback=day_option, help="Compare from this day (default: 90 days ago).")
+@json_option
+def payouts_reconcile(since: date | None, as_json: bool) -> None:
+    """Compare payouts with the platform's transfers on Stripe; change nothing, exit 1 on any
+    difference."""
+    state = get_state()
+    start = datetime.combine(since or utcnow().date() - timedelta(days=90), time(), UTC)
+    transfers = stripe_client.list_transfers(
+        state.stripe_client(), created_from=int((start - reconcile.MARGIN).timestamp())
+    )
+    with transaction(state.engine, readonly=True) as session:
+        result = reconcile.compare(session, transfers, since=start)
+    if as_json:
+        echo_json(
+            {
+                "since": start,
+                "transfers": result.transfers,
+                "paid_payouts": result.payouts,
+                "ok": result.ok,
+                "differences": [d.as_record() for d in result.differences],
+            }
+        )
+    else:
+        for d in result.differences:
+            click.echo(f"{d.kind}\t{d.detail}")
+        info(
+            f"since {start.date()}: {result.transfers} Codecut transfer(s) at Stripe, "
+            f"{result.payouts} payout(s) paid; "
+            + ("all match" if result.ok else f"{len(result.differences)} difference(s)")
+        )
+    if not result.ok:
+        raise SystemExit(1)

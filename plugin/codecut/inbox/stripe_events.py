@@ -36,16 +36,7 @@ def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> Ledger
         reversed_total = stripe_client.from_stripe_amount(reversed_amount, payout.currency)
     except InvalidInput:
         return None
-    marker = f"transfer {transfer_id} of payout {payout.id} reversed at Stripe"
-    booked = session.scalar(
-        select(func.coalesce(func.sum(col(LedgerEntry.amount)), 0)).where(
-            col(LedgerEntry.influencer_id) == payout.influencer_id,
-            col(LedgerEntry.kind) == EntryKind.ADJUSTMENT,
-            col(LedgerEntry.reason) == "transfer_reversed",
-            col(LedgerEntry.memo) == marker,
-        )
-    )
-    owed = reversed_total - int(booked or 0)
+    owed = reversed_total - reversal_booked(session, payout, transfer_id)
     if owed <= 0:
         return None
     return book_adjustment(
@@ -53,9 +44,27 @@ def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> Ledger
         influencer_id=payout.influencer_id,
         currency=payout.currency,
         amount=owed,
-        memo=marker,
+        memo=_reversal_marker(transfer_id, payout),
         reason="transfer_reversed",
     )
+
+
+def _reversal_marker(transfer_id: str, payout: Payout) -> str:
+    return f"transfer {transfer_id} of payout {payout.id} reversed at Stripe"
+
+
+def reversal_booked(session: Session, payout: Payout, transfer_id: str) -> int:
+    """How much of a transfer's reversals is booked back to the influencer already (minor units,
+    Codecut's): what ``payouts reconcile`` compares with Stripe's ``amount_reversed``."""
+    booked = session.scalar(
+        select(func.coalesce(func.sum(col(LedgerEntry.amount)), 0)).where(
+            col(LedgerEntry.influencer_id) == payout.influencer_id,
+            col(LedgerEntry.kind) == EntryKind.ADJUSTMENT,
+            col(LedgerEntry.reason) == "transfer_reversed",
+            col(LedgerEntry.memo) == _reversal_marker(transfer_id, payout),
+        )
+    )
+    return int(booked or 0)
 
 
 def handle_stripe_event(session: Session, event: dict[str, Any], body: str) -> str:

@@ -29,8 +29,12 @@ def idempotency_key(payout_id: int, attempt: int) -> str:
     return f"codecut-payout-{payout_id}-attempt-{attempt}"
 
 
+#: Every transfer Codecut makes is in a group named for its batch (reconcile looks for them).
+TRANSFER_GROUP_PREFIX = "codecut-batch-"
+
+
 def transfer_group(batch_id: int) -> str:
-    return f"codecut-batch-{batch_id}"
+    return f"{TRANSFER_GROUP_PREFIX}{batch_id}"
 
 
 @dataclass(frozen=True)

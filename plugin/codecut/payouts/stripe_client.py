@@ -156,6 +156,15 @@ def find_transfer(client: Any, *, transfer_group: str, payout_id: int) -> str | 
     return None
 
 
+def list_transfers(client: Any, *, created_from: int) -> list[dict[str, Any]]:
+    """Every transfer of the platform created at or after ``created_from`` (unix), all pages."""
+    try:
+        page = client.v1.transfers.list({"created": {"gte": created_from}, "limit": 100})
+        return [transfer.to_dict() for transfer in page.auto_paging_iter()]
+    except stripe.StripeError as error:
+        raise StripeUnavailable(f"could not list transfers at Stripe: {_text(error)}") from None
+
+
 def retrieve_transfer(client: Any, transfer_id: str) -> Any:
     return client.v1.transfers.retrieve(transfer_id)
 
