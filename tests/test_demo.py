@@ -38,9 +38,17 @@ def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
     assert "Campaign spring-launch so far: 22 clicks (17 unique), 21 orders" in out
     assert (tmp_path / "instance" / "codecut.sqlite3").exists()
 
+    # Outgoing webhooks: what was booked, heard by a local receiver that checks signatures.
+    assert "22 commission.created, 14 commission.reversed" in out
+    assert "2 payout.paid, 1 review.flagged" in out
+    # Connect: the transfers reconcile, and Ben (paid by hand) gets a payout set-up link.
+    assert "reconciled with the stand-in's transfers: all match" in out
+    assert "/portal/payouts/start/" in out
+
     again = run_demo(tmp_path)
     assert again.returncode == 0, again.stderr
     assert "Nothing new to pay" in again.stderr
+    assert "all match" in again.stderr and "Traceback" not in again.stderr
 
     listed = subprocess.run(
         [CODECUT, "payouts", "list", "--json"], cwd=tmp_path, capture_output=True, text=True

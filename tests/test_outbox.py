@@ -16,10 +16,10 @@ from builders import cli_for, make_app
 from programme import SHOP, book, make_programme, order
 from sqlalchemy import func, select, update
 from sqlmodel import Session
-from webhook_receiver import Receiver
 
 from codecut.commissions.posting import Posting
 from codecut.db import transaction
+from codecut.devtools.webhook_receiver import Receiver
 from codecut.models import OutboxEvent, WebhookDelivery, WebhookEndpoint, utcnow
 from codecut.outbox.delivery import DISABLE_AFTER_FAILURES, deliver_due, retry_delay
 from codecut.programme import stores

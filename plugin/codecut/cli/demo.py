@@ -16,18 +16,21 @@ from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
 from .. import db as database
-from ..access import login_links
+from ..access import login_links, payout_links
 from ..app import create_app
 from ..db import transaction
 from ..devtools import demo_data, demo_marketing
 from ..devtools.demo_orders import replay_samples
 from ..devtools.fake_stripe import StripeServer
+from ..devtools.webhook_receiver import Receiver
+from ..payouts import reconcile, stripe_client
 from ..payouts.run import run
+from ..programme.influencers import get_influencer
 from ..reads import kpis
 from ..reads.records import list_payouts
 from ..state import CodecutState, get_state
-from ..web.urls import login_url
-from . import demo_review
+from ..web.urls import login_url, payout_setup_url
+from . import demo_outbox, demo_review
 from ._common import info
 
 #: Rounds of sample orders placed long enough ago that their hold has passed, and one recent.
@@ -49,7 +52,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     holder: dict[str, Flask] = {}
     server = make_server(host, port, lambda env, start: holder["app"](env, start), threaded=True)
     base_url = f"http://{host}:{server.server_port}"
-    with StripeServer() as stripe:
+    with StripeServer() as stripe, Receiver() as receiver:
         stripe.fake.fund("usd", 10**9)
         app = _demo_app(base_url, stripe.url)
         holder["app"] = app
@@ -60,7 +63,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
             level = requests_log.level
             requests_log.setLevel(logging.WARNING)  # the set-up's own deliveries are summarised
             try:
-                _set_up(app, base_url)
+                _set_up(app, base_url, receiver)
             finally:
                 requests_log.setLevel(level)
             if no_serve:
@@ -86,9 +89,10 @@ def _demo_app(base_url: str, stripe_url: str) -> Flask:
     return create_app(settings, development=True)
 
 
-def _set_up(app: Flask, base_url: str) -> None:
+def _set_up(app: Flask, base_url: str, receiver: Receiver) -> None:
     state = get_state(app)
     database.upgrade(state.engine)
+    endpoint_id = demo_outbox.listen(state.engine, receiver)
     with transaction(state.engine) as session:
         programme = demo_data.seed(session)
     codes = list(programme.codes.values())
@@ -132,8 +136,36 @@ def _set_up(app: Flask, base_url: str) -> None:
             for email in programme.codes
         }
         report = kpis.campaign_report(session, programme.campaign).campaign
+        ben = get_influencer(session, "ben@example.com")
+        payout_link = payout_setup_url(
+            state.settings,
+            payout_links.issue(ben, login_links.signing_key(state.settings, app.secret_key)),
+        )
+    transfers = stripe_client.list_transfers(state.stripe_client(), created_from=0)
+    with transaction(state.engine, readonly=True) as session:
+        reconciled = reconcile.compare(session, transfers, since=now)  # this run's
     _print(state, base_url, programme, answers, listed, links, clicked, report)
-    demo_review.send_leaked_order(base_url, programme, _command_name())
+    command = _command_name()
+    demo_review.send_leaked_order(base_url, programme, command)
+    heard = demo_outbox.deliver(state.engine, receiver, state.settings.webhook_timeout)
+    info("")
+    info("Outgoing webhooks: a local receiver heard, signature verified:")
+    info("  " + ", ".join(f"{n} {kind}" for kind, n in sorted(heard.items())))
+    info(f"  What it heard     {receiver.url}   (while the demo serves)")
+    info(f"  Deliveries        {command} webhook-endpoint deliveries {endpoint_id}")
+    info(f"  Deliver (cron)    {command} worker --once   |   long-running: {command} worker")
+    info("")
+    info(
+        "Stripe: reconciled with the stand-in's transfers: "
+        + (
+            "all match"
+            if reconciled.ok
+            else f"{len(reconciled.differences)} difference(s) ({command} payouts reconcile)"
+        )
+    )
+    info("  Ben has no Stripe account and is paid by hand; his payout set-up link (a week):")
+    info(f"    {payout_link}")
+    info("  It opens the stand-in's onboarding form; after it, his payouts go through Stripe.")
 
 
 def _print(

@@ -1,5 +1,6 @@
-"""A real HTTP receiver for outgoing webhooks: it checks ``Codecut-Signature`` as a brand's
-system would, and can fail on purpose (500), hang past the timeout, or answer 410 Gone."""
+"""A local receiver for Codecut's outgoing webhooks, over real HTTP: it checks
+``Codecut-Signature`` as a brand's system would and keeps what it got (the demo shows it), and for
+tests it can fail on purpose (500), hang past the timeout, or answer 410 Gone."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from codecut.outbox import signing
+from ..outbox import signing
 
 
 @dataclass
@@ -40,6 +41,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+    def do_GET(self) -> None:
+        """What it heard, newest last, one JSON event a line (the demo points people here)."""
+        with self.server.state.lock:
+            lines = [json.dumps(r.event, ensure_ascii=False) for r in self.server.state.received]
+        body = ("\n".join(lines) + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def do_POST(self) -> None:
         state = self.server.state
