@@ -33,6 +33,7 @@ from ..web.urls import login_url, payout_setup_url
 from . import demo_outbox, demo_review
 from ._common import info
 
+_DEMO_STRIPE_WEBHOOK_SECRET = "whsec_codecut_demo"
 #: Rounds of sample orders placed long enough ago that their hold has passed, and one recent.
 _SETTLED_ROUNDS = 6
 
@@ -52,7 +53,11 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     holder: dict[str, Flask] = {}
     server = make_server(host, port, lambda env, start: holder["app"](env, start), threaded=True)
     base_url = f"http://{host}:{server.server_port}"
-    with StripeServer() as stripe, Receiver() as receiver:
+    # The stand-in sends its events (transfers, account.updated) to the demo, signed.
+    stripe_events = StripeServer(
+        forward_to=f"{base_url}/webhooks/stripe", webhook_secret=_DEMO_STRIPE_WEBHOOK_SECRET
+    )
+    with stripe_events as stripe, Receiver() as receiver:
         stripe.fake.fund("usd", 10**9)
         app = _demo_app(base_url, stripe.url)
         holder["app"] = app
@@ -85,6 +90,7 @@ def _demo_app(base_url: str, stripe_url: str) -> Flask:
         CODECUT_URL_PREFIX="",
         CODECUT_STRIPE_API_KEY="sk_test_codecut_demo",
         CODECUT_STRIPE_API_BASE=stripe_url,
+        CODECUT_STRIPE_WEBHOOK_SECRET=_DEMO_STRIPE_WEBHOOK_SECRET,
     )
     return create_app(settings, development=True)
 
