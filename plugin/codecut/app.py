@@ -16,6 +16,7 @@ from flask import Flask
 from . import logs
 from .config import ConfigError, Settings, apply_defaults, load_environment
 from .extension import Codecut
+from .state import get_state
 from .web.errors import register_json_errors
 from .web.landing import landing
 
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, development: bool = F
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     Codecut(app, cli_group=None)
+    get_state(app).development = not production
     logs.configure(app.config["CODECUT_LOG_FORMAT"])
     app.register_blueprint(landing)
     register_json_errors(app)

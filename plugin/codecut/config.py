@@ -7,10 +7,13 @@ standalone service also takes them from the process environment, where every val
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
 
 from .commissions.leaks.coupon_site import read_sites
 from .payouts.minimum import PayoutMinimum
@@ -71,6 +74,12 @@ SETTINGS: dict[str, tuple[Any, type]] = {
     "CODECUT_RAW_RETENTION_DAYS": (400, int),
     # A brand's own coupon and deal sites (a file, one domain a line), beside the packaged list.
     "CODECUT_COUPON_SITES_FILE": (None, str),
+    # Encrypts stores' Admin API credentials at rest: a Fernet key (python -c "from
+    # cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"). Outside
+    # development, credentials are refused without it.
+    "CODECUT_CREDENTIALS_KEY": (None, str),
+    # The Shopify Admin API version every call names (quarterly; each supported for a year).
+    "CODECUT_SHOPIFY_API_VERSION": ("2025-10", str),
     # Seconds an outgoing webhook's receiver has to answer before the attempt counts as failed.
     "CODECUT_WEBHOOK_TIMEOUT": (10, int),
 }
@@ -156,6 +165,8 @@ class Settings:
     raw_retention_days: int
     coupon_sites_file: str | None
     webhook_timeout: int
+    credentials_key: str | None
+    shopify_api_version: str
     coupon_sites: frozenset[str] = frozenset()
 
     @classmethod
@@ -183,6 +194,19 @@ class Settings:
             raise ConfigError("CODECUT_RAW_RETENTION_DAYS must be at least 1")
         if not 1 <= values["webhook_timeout"] <= 120:
             raise ConfigError("CODECUT_WEBHOOK_TIMEOUT must be between 1 and 120 seconds")
+        if values["credentials_key"]:
+            try:
+                Fernet(values["credentials_key"].encode())
+            except ValueError:
+                raise ConfigError(
+                    "CODECUT_CREDENTIALS_KEY must be a Fernet key (32 url-safe base64-encoded "
+                    "bytes, as Fernet.generate_key() makes)"
+                ) from None
+        if not re.fullmatch(r"\d{4}-\d{2}|unstable", values["shopify_api_version"]):
+            raise ConfigError(
+                "CODECUT_SHOPIFY_API_VERSION must look like 2025-10, not "
+                f"{values['shopify_api_version']!r}"
+            )
         if values["coupon_sites_file"]:
             try:
                 with open(values["coupon_sites_file"], encoding="utf-8") as handle:

@@ -52,7 +52,9 @@ class Codecut:
         apply_defaults(app.config)
         settings = Settings.from_config(app.config, instance_path=app.instance_path)
         engine = self._engine or create_db_engine(settings.database_url)
-        app.extensions[EXTENSION_KEY] = CodecutState(settings=settings, engine=engine)
+        app.extensions[EXTENSION_KEY] = CodecutState(
+            settings=settings, engine=engine, development=bool(app.debug or app.testing)
+        )
         app.teardown_appcontext(_close_session)
         if settings.trusted_proxies:
             # Client addresses (rate limits) and HTTPS from the proxies' headers, and only from

@@ -24,6 +24,9 @@ class CodecutState:
 
     settings: Settings
     engine: Engine
+    #: A development set-up (the CLI, ``codecut run``/``demo``, debug, testing): some safeguards
+    #: meant for production (mail, the credentials key) give way to something workable.
+    development: bool = False
     _stripe: Any = field(default=None, repr=False)
 
     def stripe_client(self) -> Any:

@@ -19,6 +19,7 @@ from .influencer import influencer_group
 from .marketing import post_group, seeding_group
 from .payouts import payouts_group
 from .portal import portal_group
+from .reconcile import reconcile_command
 from .report import report_group
 from .review import review_group
 from .store import store_group
@@ -43,6 +44,7 @@ COMMANDS: list[click.Command] = [
     report_group,
     review_group,
     verify_command,
+    reconcile_command,
     webhook_endpoint_group,
     worker_command,
 ]

@@ -69,6 +69,19 @@ def campaign_add(
     multiple=True,
     help="NAME=VALUE for this campaign's leak rules (e.g. repeat_max_orders=5); 'default' resets.",
 )
+@click.option(
+    "--customer-discount", default=None, help="What a code gives the buyer: 15% or 15.00 USD."
+)
+@click.option(
+    "--once-per-customer/--any-number-per-customer",
+    default=None,
+    help="Whether a buyer may use a code once only.",
+)
+@click.option(
+    "--combines-with",
+    default=None,
+    help="product,order,shipping (or none): what codes combine with.",
+)
 @json_option
 def campaign_update(
     slug: str,
@@ -77,9 +90,13 @@ def campaign_update(
     hold_days: int | None,
     leaked_policy: str | None,
     leak_thresholds: tuple[str, ...],
+    customer_discount: str | None,
+    once_per_customer: bool | None,
+    combines_with: str | None,
     as_json: bool,
 ) -> None:
-    """Change a campaign's name, commission rule or hold days."""
+    """Change a campaign's name, commission rule, hold days, leak rules, or the discount its
+    codes give buyers (pushed to the store by ``codecut code push``)."""
     with transaction(engine()) as session:
         campaign = campaigns.update_campaign(
             session,
@@ -89,6 +106,9 @@ def campaign_update(
             hold_days=hold_days,
             leaked_policy=leaked_policy,
             leak_thresholds=leak_thresholds,
+            customer_discount=customer_discount,
+            once_per_customer=once_per_customer,
+            combines_with=combines_with,
         )
         record = campaign_detail(session, campaign)
     if as_json:

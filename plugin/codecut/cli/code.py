@@ -12,8 +12,19 @@ from ..programme import codes
 from ..reads.exports import neutralise
 from ..reads.listings import code_detail, list_codes
 from ..state import get_state
+from ..storesync import push
+from ..storesync.connection import api_factory
 from ..web.urls import share_url
-from ._common import echo_json, engine, group, info, json_option, open_output
+from ._common import (
+    echo_json,
+    engine,
+    group,
+    info,
+    json_option,
+    open_output,
+    progress_bar,
+    store_keys,
+)
 
 code_group = group("code", "Discount codes.")
 
@@ -110,3 +121,41 @@ def code_rotate(code: str, reason: str | None, as_json: bool) -> None:
             f"code {record['code']} marked leaked; {record['influencer_email']} now has "
             f"{record['new_code']} ({record['share_link']})"
         )
+
+
+@code_group.command("push")
+@click.option(
+    "--campaign", "campaign_slug", required=True, help="The campaign whose codes to push."
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be pushed; call nothing.")
+@json_option
+def code_push(campaign_slug: str, dry_run: bool, as_json: bool) -> None:
+    """Create the campaign's codes in its store (Shopify or WooCommerce), resumably: only what is
+    missing is pushed, and codes no longer live here are taken out of the store."""
+    api_for = api_factory(get_state().settings, store_keys())
+    with transaction(engine(), readonly=True) as session:
+        total = len(list_codes(session, campaign_slug))
+    with progress_bar(total, "Pushing codes") as bar:
+        report = push.push_codes(
+            engine(), campaign_slug, api_for, dry_run=dry_run, progress=bar.update
+        )
+    if as_json:
+        echo_json(report.as_record())
+    else:
+        for code, reason in report.failed:
+            click.echo(f"failed\t{code}\t{reason}")
+        for code in report.deactivated:
+            click.echo(f"taken out\t{code}\t(no longer live here)")
+    if dry_run:
+        info(
+            f"dry run: {report.to_push} code(s) would be pushed to {report.store}, "
+            f"{report.to_deactivate} taken out; {report.already} are there already"
+        )
+    else:
+        info(
+            f"{report.store}: pushed {len(report.pushed)}, failed {len(report.failed)}, "
+            f"taken out {len(report.deactivated)}, already there {report.already} "
+            f"({report.calls} calls, {report.seconds:.1f} s)"
+        )
+    if report.failed:
+        raise SystemExit(1)

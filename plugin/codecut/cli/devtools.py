@@ -11,7 +11,9 @@ import time
 
 import click
 
+from ..devtools.fake_shopify import ShopifyServer
 from ..devtools.fake_stripe import StripeServer
+from ..devtools.fake_woocommerce import WooCommerceServer
 from ..money import MoneyError, currency_code, to_minor
 
 devtools_group = click.Group("devtools", help="Local stand-ins for Stripe and the stores.")
@@ -71,3 +73,54 @@ def stripe_command(port: int, forward_to: str | None, funds: tuple[str, ...]) ->
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+def _serve_until_interrupted(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+    click.echo("# Serving until Ctrl+C", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+
+
+@devtools_group.command("shopify")
+@click.option("--port", type=int, default=12112, show_default=True)
+@click.option("--domain", default="demo-shop.myshopify.com", show_default=True)
+def shopify_command(port: int, domain: str) -> None:
+    """Serve the local stand-in for Shopify's Admin GraphQL API (discounts, bulk code jobs,
+    orders, cost throttling) until Ctrl+C."""
+    try:
+        server = ShopifyServer(port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+    with server:
+        _serve_until_interrupted(
+            [
+                "# Connect a Shopify store to the stand-in:",
+                f"codecut store connect --domain {domain} --admin-token {server.fake.token} "
+                f"--api-base {server.url}",
+            ]
+        )
+
+
+@devtools_group.command("woocommerce")
+@click.option("--port", type=int, default=12113, show_default=True)
+@click.option("--domain", default="shop.example.com", show_default=True)
+def woocommerce_command(port: int, domain: str) -> None:
+    """Serve the local stand-in for WooCommerce's REST API (coupons, orders, refunds) until
+    Ctrl+C."""
+    try:
+        server = WooCommerceServer(port)
+    except OSError as error:
+        raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {error.strerror}") from None
+    with server:
+        _serve_until_interrupted(
+            [
+                "# Connect a WooCommerce store to the stand-in:",
+                f"codecut store connect --domain {domain} --consumer-key {server.fake.key} "
+                f"--consumer-secret {server.fake.secret} --api-base {server.url}",
+            ]
+        )

@@ -29,7 +29,8 @@ def events_list(status: str | None, limit: int, as_json: bool) -> None:
         return
     for r in records:
         click.echo(
-            f"{r['id']}\t{r['received_at'][:19].replace('T', ' ')}\t{r['source']}\t{r['topic']}\t"
+            f"{r['id']}\t{r['received_at'][:19].replace('T', ' ')}\t{r['source']}\t{r['via']}\t"
+            f"{r['topic']}\t"
             f"{r['status']}\t{r['order_id'] or '-'}\t{r['reason'] or ''}"
         )
 

@@ -7,9 +7,14 @@ import click
 from ..db import transaction
 from ..programme import stores
 from ..reads.records import store_record
-from ._common import echo_json, engine, group, info, json_option
+from ..state import get_state
+from ..storesync import connection
+from ..storesync.http import HttpClient
+from ._common import echo_json, engine, group, info, json_option, store_keys
 
-store_group = group("store", "Storefronts whose webhooks Codecut accepts.")
+store_group = group(
+    "store", "Storefronts whose webhooks Codecut accepts, and their Admin API credentials."
+)
 
 
 @store_group.command("add")
@@ -93,3 +98,45 @@ def store_rotate_secret(domain: str, secret: str) -> None:
     with transaction(engine()) as session:
         store = stores.rotate_store_secret(session, stores.get_store(session, domain), secret)
     info(f"store {store.domain}: new secret active; the previous one is still accepted")
+
+
+@store_group.command("connect")
+@click.option("--domain", required=True, help="The store, as added with `store add`.")
+@click.option("--admin-token", default=None, help="Shopify: the Admin API access token.")
+@click.option("--consumer-key", default=None, help="WooCommerce: the REST API consumer key.")
+@click.option("--consumer-secret", default=None, help="WooCommerce: the consumer secret.")
+@click.option(
+    "--api-base",
+    default=None,
+    help="Where the store's API answers (default https://DOMAIN; a local stand-in for tests).",
+)
+@json_option
+def store_connect(
+    domain: str,
+    admin_token: str | None,
+    consumer_key: str | None,
+    consumer_secret: str | None,
+    api_base: str | None,
+    as_json: bool,
+) -> None:
+    """Give Codecut the store's Admin API credentials: checked with one call, kept encrypted."""
+    state = get_state()
+    with transaction(engine()) as session:
+        store = connection.connect(
+            session,
+            stores.get_store(session, domain),
+            {
+                "admin_token": admin_token,
+                "consumer_key": consumer_key,
+                "consumer_secret": consumer_secret,
+            },
+            api_base=api_base,
+            settings=state.settings,
+            keys=store_keys(),
+            http=HttpClient(attempts=3),
+        )
+        record = store_record(store)
+    if as_json:
+        echo_json(record)
+    else:
+        info(f"store {store.domain} connected: its Admin API answered and the credentials work")

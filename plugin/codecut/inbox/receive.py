@@ -188,7 +188,7 @@ def receive(
     except Exception as error:
         if is_transient(error):
             raise
-        return _store_failed(engine, fields, error)
+        return store_failed(engine, fields, error)
 
 
 # -- the one code path ---------------------------------------------------------------------------
@@ -325,7 +325,7 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:2000]
 
 
-def _store_failed(engine: Engine, fields: dict[str, Any], error: Exception) -> Receipt:
+def store_failed(engine: Engine, fields: dict[str, Any], error: Exception) -> Receipt:
     """The processing transaction rolled back: keep the raw delivery, alone, as failed."""
     log.exception("webhook processing failed; stored as failed for `codecut events replay`")
     failed = WebhookEvent(

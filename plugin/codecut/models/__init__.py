@@ -2,7 +2,17 @@
 
 from .access import ApiKey, AuditEvent, LoginAttempt, WebSession
 from .base import TABLE_PREFIX, id_of, table_of, utcnow
-from .catalog import Campaign, Click, Code, Influencer, InfluencerStatus, Platform, Store
+from .catalog import (
+    Campaign,
+    Click,
+    Code,
+    CodePush,
+    CodePushState,
+    Influencer,
+    InfluencerStatus,
+    Platform,
+    Store,
+)
 from .inbox import EventStatus, WebhookEvent
 from .ledger import Approval, EntryKind, EntryStatus, LedgerEntry, Order
 from .marketing import Post, Seeding
@@ -26,6 +36,8 @@ __all__ = [
     "Campaign",
     "Click",
     "Code",
+    "CodePush",
+    "CodePushState",
     "DeliveryStatus",
     "EntryKind",
     "EntryStatus",

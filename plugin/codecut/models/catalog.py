@@ -49,6 +49,12 @@ class Store(SQLModel, table=True):
     url: str | None = Field(default=None, max_length=500)
     # The IANA zone the brand keeps its days in (periods, holds, charts); see codecut.dates.
     timezone: str = Field(default="UTC", max_length=64)
+    # The store's Admin API (codecut.storesync): where it answers (None: https://{domain}) and
+    # the credentials, encrypted with CODECUT_CREDENTIALS_KEY (never shown, never logged).
+    api_base: str | None = Field(default=None, max_length=500)
+    admin_credentials: str | None = Field(default=None, sa_type=Text)
+    # Reconcile's high-water mark: orders changed before it have been pulled and processed.
+    orders_synced_through: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -77,6 +83,13 @@ class Campaign(SQLModel, table=True):
     leaked_policy: str | None = Field(default=None, max_length=20)
     # The leak rules' thresholds where this campaign differs from the defaults (JSON).
     leak_thresholds: str | None = Field(default=None, max_length=500)
+    # What the buyer gets with a code, pushed to the store: "15%" or "15.00 USD" (None: not set).
+    customer_discount: str | None = Field(default=None, max_length=40)
+    once_per_customer: bool = Field(default=False)
+    # Which other discounts a code combines with: a comma list of product, order, shipping.
+    combines_with: str | None = Field(default=None, max_length=40)
+    # Shopify: the one discount (gid://shopify/DiscountCodeNode/...) holding the campaign's codes.
+    shop_discount_id: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -142,3 +155,25 @@ class Code(SQLModel, table=True):
     # Set by ``codecut code rotate``: the code leaked and was replaced (it is inactive too).
     leaked_at: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class CodePushState(StrEnum):
+    SUBMITTED = "submitted"  # sent in a Shopify bulk job not read back yet
+    PUSHED = "pushed"  # the store holds it
+    FAILED = "failed"  # the store refused it; ``reason`` says why
+    DEACTIVATED = "deactivated"  # removed from (or disabled in) the store after it was pushed
+
+
+class CodePush(SQLModel, table=True):
+    """Where one code stands in its store (``codecut code push``): resumable, one row a code."""
+
+    __tablename__ = "codecut_code_push"
+
+    code_id: int = Field(foreign_key="codecut_code.id", primary_key=True)
+    state: str = Field(max_length=20)  # a CodePushState
+    # A Shopify bulk creation job (gid) for a submitted code: a killed run polls it again.
+    job_id: str | None = Field(default=None, max_length=255)
+    # The store's id of the code: a Shopify DiscountRedeemCode gid, a WooCommerce coupon id.
+    external_id: str | None = Field(default=None, max_length=255)
+    reason: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow)

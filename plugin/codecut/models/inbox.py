@@ -41,6 +41,11 @@ class WebhookEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     store_id: int | None = Field(default=None, foreign_key="codecut_store.id")
     source: str = Field(max_length=20)  # shopify | woocommerce | generic | stripe
+    # How it reached Codecut: ``webhook`` (the store sent it) or ``reconcile`` (Codecut pulled
+    # it from the store's Admin API because the webhook was missed).
+    via: str = Field(
+        default="webhook", max_length=20, sa_column_kwargs={"server_default": "webhook"}
+    )
     topic: str = Field(default="", max_length=100)
     delivery_id: str | None = Field(default=None, max_length=255)
     event_id: str | None = Field(default=None, max_length=255)

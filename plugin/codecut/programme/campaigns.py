@@ -13,6 +13,7 @@ from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Campaign, Store, id_of
 from ..money import MoneyError, format_rate, parse_rate
+from ..storesync.terms import parse_combines, parse_discount
 from .stores import get_store
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -68,9 +69,13 @@ def update_campaign(
     hold_days: int | None = None,
     leaked_policy: str | None = None,
     leak_thresholds: Sequence[str] = (),
+    customer_discount: str | None = None,
+    once_per_customer: bool | None = None,
+    combines_with: str | None = None,
 ) -> Campaign:
     """Change what is given; the rule applies to orders booked from now on (the ledger keeps
-    what earlier orders earned)."""
+    what earlier orders earned). The customer's discount and its terms are what ``code push``
+    gives the store."""
     if name is not None:
         if not name.strip():
             raise InvalidInput("the campaign name must not be empty")
@@ -92,9 +97,33 @@ def update_campaign(
         else:
             current = leaks.Thresholds.stored(campaign.leak_thresholds)
             campaign.leak_thresholds = current.changed(leak_thresholds).to_store()
+    if customer_discount is not None or once_per_customer is not None or combines_with is not None:
+        _set_customer_terms(session, campaign, customer_discount, once_per_customer, combines_with)
     session.add(campaign)
     session.flush()
     return campaign
+
+
+def _set_customer_terms(
+    session: Session,
+    campaign: Campaign,
+    customer_discount: str | None,
+    once_per_customer: bool | None,
+    combines_with: str | None,
+) -> None:
+    if campaign.shop_discount_id:
+        raise Conflict(
+            f"campaign {campaign.slug}'s discount exists in the store already: change its terms "
+            "there (Codecut does not edit a live discount)"
+        )
+    if customer_discount is not None:
+        store = session.get(Store, campaign.store_id)
+        assert store is not None
+        campaign.customer_discount = parse_discount(customer_discount, store.currency)
+    if once_per_customer is not None:
+        campaign.once_per_customer = once_per_customer
+    if combines_with is not None:
+        campaign.combines_with = parse_combines(combines_with)
 
 
 def get_campaign(session: Session, slug: str) -> Campaign:

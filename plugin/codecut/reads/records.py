@@ -36,6 +36,9 @@ def store_record(store: Store) -> dict[str, Any]:
         "url": store.url,
         "timezone": store.timezone,
         "secret_rotating": store.previous_webhook_secret is not None,
+        # Whether Codecut can call the store's Admin API (never the credentials themselves).
+        "admin_api": "connected" if store.admin_credentials else None,
+        "orders_synced_through": iso(store.orders_synced_through),
         "created_at": iso(store.created_at),
     }
 
@@ -52,6 +55,11 @@ def campaign_record(campaign: Campaign, store: Store) -> dict[str, Any]:
         "hold_days": campaign.hold_days,
         "leaked_policy": campaign.leaked_policy or "none",
         "leak_thresholds": asdict(leaks.Thresholds.stored(campaign.leak_thresholds)),
+        "customer_discount": campaign.customer_discount,
+        "once_per_customer": campaign.once_per_customer,
+        "combines_with": (campaign.combines_with or "").split(",")
+        if campaign.combines_with
+        else [],
         "created_at": iso(campaign.created_at),
     }
 
@@ -163,6 +171,7 @@ def event_record(row: WebhookEvent) -> dict[str, Any]:
         "id": row.id,
         "received_at": iso(row.received_at),
         "source": row.source,
+        "via": row.via,
         "topic": row.topic,
         "status": row.status,
         "reason": row.reason,
