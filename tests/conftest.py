@@ -25,6 +25,9 @@ from codecut.devtools.fake_stripe import StripeServer
 from codecut.devtools.scratch_db import scratch_postgres
 from codecut.state import get_state
 
+#: Fixtures of the store-sync tests (a Shopify and a WooCommerce stand-in, an app with a key).
+pytest_plugins = ("store_sync_support",)
+
 PG_ENV = "CODECUT_TEST_DATABASE_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
 

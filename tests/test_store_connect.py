@@ -7,7 +7,7 @@ import json
 
 from builders import cli_for, make_app
 from sqlmodel import Session, select
-from store_sync_support import KEY, SHOP, WOO, ok, sapp, scli, shop, woo  # noqa: F401
+from store_sync_support import KEY, SHOP, WOO, ok
 
 from codecut.models import Store
 from codecut.state import get_state
