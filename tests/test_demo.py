@@ -39,7 +39,10 @@ def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
     assert (tmp_path / "instance" / "codecut.sqlite3").exists()
 
     # Outgoing webhooks: what was booked, heard by a local receiver that checks signatures.
-    assert "22 commission.created, 14 commission.reversed" in out
+    assert "23 commission.created, 14 commission.reversed" in out
+    # Store sync: codes pushed to the Shopify stand-in, and the lost order found by reconcile.
+    assert "Store sync: 3 codes are in the local Shopify stand-in" in out
+    assert "reconcile found it: order #9400000: commission booked" in out
     assert "2 payout.paid, 1 review.flagged" in out
     # Connect: the transfers reconcile, and Ben (paid by hand) gets a payout set-up link.
     assert "reconciled with the stand-in's transfers: all match" in out
@@ -49,6 +52,7 @@ def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stderr
     assert "Nothing new to pay" in again.stderr
     assert "all match" in again.stderr and "Traceback" not in again.stderr
+    assert "Store sync: 3 codes" in again.stderr
 
     listed = subprocess.run(
         [CODECUT, "payouts", "list", "--json"], cwd=tmp_path, capture_output=True, text=True

@@ -21,6 +21,7 @@ from ..app import create_app
 from ..db import transaction
 from ..devtools import demo_data, demo_marketing
 from ..devtools.demo_orders import replay_samples
+from ..devtools.fake_shopify import ShopifyServer
 from ..devtools.fake_stripe import StripeServer
 from ..devtools.webhook_receiver import Receiver
 from ..payouts import reconcile, stripe_client
@@ -30,8 +31,8 @@ from ..reads import kpis
 from ..reads.records import list_payouts
 from ..state import CodecutState, get_state
 from ..web.urls import login_url, payout_setup_url
-from . import demo_outbox, demo_review
-from ._common import info
+from . import demo_outbox, demo_review, demo_store
+from ._common import info, store_keys
 
 _DEMO_STRIPE_WEBHOOK_SECRET = "whsec_codecut_demo"
 #: Rounds of sample orders placed long enough ago that their hold has passed, and one recent.
@@ -57,7 +58,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     stripe_events = StripeServer(
         forward_to=f"{base_url}/webhooks/stripe", webhook_secret=_DEMO_STRIPE_WEBHOOK_SECRET
     )
-    with stripe_events as stripe, Receiver() as receiver:
+    with stripe_events as stripe, Receiver() as receiver, ShopifyServer() as shop:
         stripe.fake.fund("usd", 10**9)
         app = _demo_app(base_url, stripe.url)
         holder["app"] = app
@@ -68,7 +69,7 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
             level = requests_log.level
             requests_log.setLevel(logging.WARNING)  # the set-up's own deliveries are summarised
             try:
-                _set_up(app, base_url, receiver)
+                _set_up(app, base_url, receiver, shop)
             finally:
                 requests_log.setLevel(level)
             if no_serve:
@@ -95,7 +96,7 @@ def _demo_app(base_url: str, stripe_url: str) -> Flask:
     return create_app(settings, development=True)
 
 
-def _set_up(app: Flask, base_url: str, receiver: Receiver) -> None:
+def _set_up(app: Flask, base_url: str, receiver: Receiver, shop: ShopifyServer) -> None:
     state = get_state(app)
     database.upgrade(state.engine)
     endpoint_id = demo_outbox.listen(state.engine, receiver)
@@ -153,6 +154,9 @@ def _set_up(app: Flask, base_url: str, receiver: Receiver) -> None:
     _print(state, base_url, programme, answers, listed, links, clicked, report)
     command = _command_name()
     demo_review.send_leaked_order(base_url, programme, command)
+    with app.app_context():
+        keys = store_keys()
+    demo_store.sync(state.engine, state.settings, keys, programme, shop, command)
     heard = demo_outbox.deliver(state.engine, receiver, state.settings.webhook_timeout)
     info("")
     info("Outgoing webhooks: a local receiver heard, signature verified:")
