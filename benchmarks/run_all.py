@@ -31,6 +31,11 @@ SUITE: list[tuple[str, list[str], list[str]]] = [
     ("bench_export.py", ["--rows", "1000000"], ["--rows", "50000"]),
     ("bench_portal.py", ["--orders", "50000"], ["--orders", "5000", "--requests", "50"]),
     ("bench_import.py", ["--rows", "10000"], ["--rows", "1000"]),
+    (
+        "bench_store_sync.py",
+        ["--codes", "10000", "--orders", "10000"],
+        ["--codes", "600", "--orders", "300"],
+    ),
 ]
 
 
