@@ -15,8 +15,16 @@ from sqlmodel import Session, col
 from ..errors import InvalidInput, NotFound
 from ..models import ApiKey, utcnow
 
-#: admin may do everything finance may, finance everything read may.
-SCOPES = ("read", "finance", "admin")
+#: ``read`` may read everything; ``marketing`` also runs the programme (campaigns, influencers,
+#: codes, posts, seeding, review); ``finance`` also moves money (payouts, adjustments, exports);
+#: ``admin`` may do everything, stores, keys and webhook endpoints included.
+SCOPES = ("read", "marketing", "finance", "admin")
+_GRANTS = {
+    "read": {"read"},
+    "marketing": {"read", "marketing"},
+    "finance": {"read", "finance"},
+    "admin": {"read", "marketing", "finance", "admin"},
+}
 KEY_PREFIX = "cc_"
 
 
@@ -25,7 +33,8 @@ def hash_key(key: str) -> str:
 
 
 def allows(scope: str, needed: str) -> bool:
-    return SCOPES.index(scope) >= SCOPES.index(needed)
+    """Whether a key of ``scope`` may do what needs ``needed``."""
+    return needed in _GRANTS.get(scope, set())
 
 
 def create_key(session: Session, *, name: str, scope: str) -> tuple[ApiKey, str]:

@@ -10,9 +10,9 @@ from typing import Any, TextIO
 import click
 
 from ..db import transaction
-from ..models import Post, Seeding, Store
-from ..money import format_minor
+from ..models import Seeding
 from ..programme import marketing
+from ..reads.records import post_record
 from ._common import day_option, echo_json, engine, group, info, json_option
 
 post_group = group("post", "Influencers' posts: reach, engagement and the fee paid.")
@@ -23,23 +23,6 @@ def _figures(function: Any) -> Any:
     for name in reversed(marketing.FIGURES):
         function = click.option(f"--{name}", default=None, help="A whole number.")(function)
     return click.option("--fee", default=None, help="Paid for the post, e.g. 150.00.")(function)
-
-
-def _post_record(session: Any, post: Post) -> dict[str, Any]:
-    from ..models import Campaign, Influencer
-
-    campaign = session.get(Campaign, post.campaign_id)
-    store = session.get(Store, campaign.store_id)
-    return {
-        "url": post.url,
-        "influencer_email": session.get(Influencer, post.influencer_id).email,
-        "campaign": campaign.slug,
-        "posted_on": post.posted_on,
-        "platform": post.platform,
-        **{name: getattr(post, name) for name in marketing.FIGURES},
-        "fee": format_minor(post.fee, store.currency),
-        "currency": store.currency,
-    }
 
 
 @post_group.command("add")
@@ -64,7 +47,7 @@ def post_add(
             platform=platform,
             **figures,
         )
-        record = _post_record(session, post)
+        record = post_record(session, post)
     if as_json:
         echo_json(record)
     else:
@@ -79,7 +62,7 @@ def post_update(url: str, as_json: bool, **figures: Any) -> None:
     """Add or correct a post's figures."""
     with transaction(engine()) as session:
         post = marketing.update_post(session, marketing.get_post(session, url), **figures)
-        record = _post_record(session, post)
+        record = post_record(session, post)
     if as_json:
         echo_json(record)
     else:

@@ -9,6 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from .base import utcnow
 
+#: A post's figures (reach and engagement), in the order every surface shows them.
+POST_FIGURES = ("reach", "likes", "comments", "shares", "saves")
+
 
 class Post(SQLModel, table=True):
     """An influencer's post for a campaign, known by its URL; figures are added as they come."""

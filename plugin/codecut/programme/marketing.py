@@ -16,12 +16,13 @@ from sqlmodel import Session, col
 from ..dates import parse_day
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Campaign, Post, Seeding, Store, id_of, utcnow
+from ..models.marketing import POST_FIGURES
 from ..money import MoneyError, to_minor
 from .campaigns import get_campaign
 from .influencers import get_influencer
 
 PLATFORMS = ("instagram", "tiktok", "youtube", "other")
-FIGURES = ("reach", "likes", "comments", "shares", "saves")
+FIGURES = POST_FIGURES
 POST_COLUMNS = (
     "influencer_email",
     "campaign",

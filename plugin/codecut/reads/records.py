@@ -16,7 +16,8 @@ from sqlmodel import Session, col
 
 from ..commissions import leaks
 from ..commissions.rule import CommissionRule
-from ..models import Campaign, Code, Influencer, Payout, Store, WebhookEvent
+from ..models import Campaign, Code, Influencer, Payout, Post, Store, WebhookEvent
+from ..models.marketing import POST_FIGURES
 from ..money import format_minor, format_rate
 from ..payouts.methods import method_for
 
@@ -180,4 +181,23 @@ def event_record(row: WebhookEvent) -> dict[str, Any]:
         "event_id": row.event_id,
         "attempts": row.attempts,
         "processed_at": iso(row.processed_at),
+    }
+
+
+def post_record(session: Session, post: Post) -> dict[str, Any]:
+    """A post as ``codecut post add --json`` and ``/api/v1/posts`` show it."""
+    campaign = session.get(Campaign, post.campaign_id)
+    influencer = session.get(Influencer, post.influencer_id)
+    assert campaign is not None and influencer is not None  # foreign keys
+    store = session.get(Store, campaign.store_id)
+    assert store is not None
+    return {
+        "url": post.url,
+        "influencer_email": influencer.email,
+        "campaign": campaign.slug,
+        "posted_on": iso(post.posted_on),
+        "platform": post.platform,
+        **{name: getattr(post, name) for name in POST_FIGURES},
+        "fee": format_minor(post.fee, store.currency),
+        "currency": store.currency,
     }

@@ -1,0 +1,316 @@
+"""Payouts and their batches, orders, ledger entries and adjustments."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from flask import request
+from pydantic import BaseModel, ConfigDict, Field
+from spectree import Response as Documented
+from sqlalchemy import select
+from sqlmodel import col
+
+from ...commissions.adjustments import adjust
+from ...dates import check_period
+from ...db import transaction
+from ...models import (
+    Campaign,
+    Code,
+    EntryStatus,
+    Influencer,
+    LedgerEntry,
+    Order,
+    Payout,
+    PayoutBatch,
+    PayoutStatus,
+    Store,
+)
+from ...money import format_minor
+from ...programme import campaigns, influencers
+from ...reads.records import iso, payout_records
+from ...state import get_state
+from .base import PageQuery, actor, after_id, api_v1, needs, page, spec
+from .catalog import ERRORS, WRITE_ERRORS, Open
+
+
+class PayoutOut(Open):
+    payout_id: int
+    batch_id: int
+    influencer_email: str
+    currency: str
+    amount: str
+    status: str
+    method: str
+
+
+class PayoutList(BaseModel):
+    items: list[PayoutOut]
+    next_cursor: str | None = None
+
+
+class PayoutQuery(PageQuery):
+    batch: int | None = Field(None, ge=1, le=2**62)
+    status: PayoutStatus | None = None
+    influencer: str | None = Field(None, max_length=254)
+
+
+class BatchOut(BaseModel):
+    batch_id: int
+    as_of: str
+    method: str | None
+    status: str
+    created_by: str | None
+    created_at: str
+    completed_at: str | None
+
+
+class BatchList(BaseModel):
+    items: list[BatchOut]
+    next_cursor: str | None = None
+
+
+class Dated(PageQuery):
+    campaign: str | None = Field(None, max_length=100)
+    influencer: str | None = Field(None, max_length=254)
+    first: date | None = Field(None, alias="from")
+    last: date | None = Field(None, alias="to")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class OrderOut(BaseModel):
+    store: str
+    order_id: str
+    order_number: str | None
+    code: str
+    influencer_email: str
+    campaign: str
+    currency: str
+    base_amount: str
+    order_total: str
+    discount_amount: str
+    placed_at: str
+    cancelled_at: str | None
+    test: bool
+    self_referral: bool
+
+
+class OrderList(BaseModel):
+    items: list[OrderOut]
+    next_cursor: str | None = None
+
+
+class EntryQuery(Dated):
+    status: EntryStatus | None = None
+    kind: Literal["commission", "reversal", "adjustment"] | None = None
+
+
+class EntryOut(BaseModel):
+    entry_id: int
+    influencer_email: str
+    kind: str
+    status: str
+    currency: str
+    amount: str
+    reason: str | None
+    memo: str | None
+    available_on: str
+    occurred_at: str
+    order_id: str | None
+
+
+class EntryList(BaseModel):
+    items: list[EntryOut]
+    next_cursor: str | None = None
+
+
+class AdjustmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    influencer: str = Field(max_length=254)
+    amount: str = Field(max_length=30, description="Signed, e.g. -12.50.")
+    currency: str = Field(min_length=3, max_length=3)
+    memo: str = Field(min_length=1, max_length=500)
+    new_currency: bool = False
+
+
+def _engine() -> Any:
+    return get_state().engine
+
+
+def _window(statement: Any, column: Any, query: Dated) -> Any:
+    check_period(query.first, query.last)
+    if query.first:
+        statement = statement.where(column >= datetime.combine(query.first, time(), UTC))
+    if query.last:
+        statement = statement.where(
+            column < datetime.combine(query.last + timedelta(days=1), time(), UTC)
+        )
+    return statement
+
+
+@api_v1.get("/api/v1/payouts")
+@needs("read")
+@spec.validate(query=PayoutQuery, resp=Documented(HTTP_200=PayoutList, **ERRORS), tags=["payouts"])
+def list_payouts() -> Any:
+    query: PayoutQuery = request.context.query  # type: ignore[attr-defined]
+    with transaction(_engine(), readonly=True) as session:
+        statement = select(Payout).where(col(Payout.id) > after_id(query.cursor))
+        if query.batch:
+            statement = statement.where(col(Payout.batch_id) == query.batch)
+        if query.status:
+            statement = statement.where(col(Payout.status) == query.status.value)
+        if query.influencer:
+            statement = statement.where(
+                col(Payout.influencer_id)
+                == influencers.get_influencer(session, query.influencer).id
+            )
+        rows = list(session.scalars(statement.order_by(col(Payout.id)).limit(query.limit)))
+        return page(payout_records(session, rows), [p.id or 0 for p in rows], query.limit)
+
+
+@api_v1.get("/api/v1/payout-batches")
+@needs("read")
+@spec.validate(query=PageQuery, resp=Documented(HTTP_200=BatchList, **ERRORS), tags=["payouts"])
+def list_batches() -> Any:
+    query: PageQuery = request.context.query  # type: ignore[attr-defined]
+    with transaction(_engine(), readonly=True) as session:
+        rows = session.scalars(
+            select(PayoutBatch)
+            .where(col(PayoutBatch.id) > after_id(query.cursor))
+            .order_by(col(PayoutBatch.id))
+            .limit(query.limit)
+        ).all()
+        items = [
+            {
+                "batch_id": b.id,
+                "as_of": iso(b.as_of),
+                "method": b.method,
+                "status": b.status,
+                "created_by": b.created_by,
+                "created_at": iso(b.created_at),
+                "completed_at": iso(b.completed_at),
+            }
+            for b in rows
+        ]
+        return page(items, [b.id or 0 for b in rows], query.limit)
+
+
+@api_v1.get("/api/v1/orders")
+@needs("read")
+@spec.validate(query=Dated, resp=Documented(HTTP_200=OrderList, **ERRORS), tags=["orders"])
+def list_orders() -> Any:
+    """Orders that used a code of ours, by id; ``from``/``to`` filter by the day placed (UTC)."""
+    query: Dated = request.context.query  # type: ignore[attr-defined]
+    with transaction(_engine(), readonly=True) as session:
+        statement = (
+            select(Order, Store.domain, Code.code, Influencer.email, Campaign.slug)  # type: ignore[call-overload]
+            .join(Store, col(Store.id) == col(Order.store_id))
+            .join(Code, col(Code.id) == col(Order.code_id))
+            .join(Influencer, col(Influencer.id) == col(Order.influencer_id))
+            .join(Campaign, col(Campaign.id) == col(Order.campaign_id))
+            .where(col(Order.id) > after_id(query.cursor))
+        )
+        if query.campaign:
+            statement = statement.where(
+                col(Order.campaign_id) == campaigns.get_campaign(session, query.campaign).id
+            )
+        if query.influencer:
+            statement = statement.where(
+                col(Order.influencer_id) == influencers.get_influencer(session, query.influencer).id
+            )
+        statement = _window(statement, col(Order.placed_at), query)
+        rows = session.execute(statement.order_by(col(Order.id)).limit(query.limit)).all()
+        items = [
+            {
+                "store": domain,
+                "order_id": o.external_id,
+                "order_number": o.order_number,
+                "code": code,
+                "influencer_email": email,
+                "campaign": slug,
+                "currency": o.currency,
+                "base_amount": format_minor(o.base_amount, o.currency),
+                "order_total": format_minor(o.order_total, o.currency),
+                "discount_amount": format_minor(o.discount_amount, o.currency),
+                "placed_at": iso(o.placed_at),
+                "cancelled_at": iso(o.cancelled_at),
+                "test": o.test,
+                "self_referral": o.self_referral,
+            }
+            for o, domain, code, email, slug in rows
+        ]
+        return page(items, [row[0].id for row in rows], query.limit)
+
+
+@api_v1.get("/api/v1/ledger-entries")
+@needs("read")
+@spec.validate(query=EntryQuery, resp=Documented(HTTP_200=EntryList, **ERRORS), tags=["ledger"])
+def list_entries() -> Any:
+    """Ledger entries by id, as booked (``status`` is the stored one: pending, approved, held,
+    void; ``paid`` is derived and shown by the exports)."""
+    query: EntryQuery = request.context.query  # type: ignore[attr-defined]
+    with transaction(_engine(), readonly=True) as session:
+        statement = (
+            select(LedgerEntry, Influencer.email, Order.external_id)  # type: ignore[call-overload]
+            .join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
+            .outerjoin(Order, col(Order.id) == col(LedgerEntry.order_id))
+            .where(col(LedgerEntry.id) > after_id(query.cursor))
+        )
+        if query.campaign:
+            statement = statement.where(
+                col(LedgerEntry.campaign_id) == campaigns.get_campaign(session, query.campaign).id
+            )
+        if query.influencer:
+            statement = statement.where(
+                col(LedgerEntry.influencer_id)
+                == influencers.get_influencer(session, query.influencer).id
+            )
+        if query.status:
+            statement = statement.where(col(LedgerEntry.status) == query.status.value)
+        if query.kind:
+            statement = statement.where(col(LedgerEntry.kind) == query.kind)
+        statement = _window(statement, col(LedgerEntry.occurred_at), query)
+        rows = session.execute(statement.order_by(col(LedgerEntry.id)).limit(query.limit)).all()
+        items = [_entry(e, email, external) for e, email, external in rows]
+        return page(items, [row[0].id for row in rows], query.limit)
+
+
+def _entry(entry: LedgerEntry, email: str, external_id: str | None) -> dict[str, Any]:
+    return {
+        "entry_id": entry.id,
+        "influencer_email": email,
+        "kind": entry.kind,
+        "status": entry.status,
+        "currency": entry.currency,
+        "amount": format_minor(entry.amount, entry.currency),
+        "reason": entry.reason,
+        "memo": entry.memo,
+        "available_on": iso(entry.available_on),
+        "occurred_at": iso(entry.occurred_at),
+        "order_id": external_id,
+    }
+
+
+@api_v1.post("/api/v1/adjustments")
+@needs("finance")
+@spec.validate(
+    json=AdjustmentIn, resp=Documented(HTTP_201=EntryOut, **WRITE_ERRORS), tags=["ledger"]
+)
+def add_adjustment() -> Any:
+    """A manual correction, booked and audited (as `codecut commissions adjust`)."""
+    body: AdjustmentIn = request.context.json  # type: ignore[attr-defined]
+    with transaction(_engine()) as session:
+        entry = adjust(
+            session,
+            influencer_email=body.influencer,
+            amount=body.amount,
+            currency=body.currency,
+            memo=body.memo,
+            actor=actor(),
+            new_currency=body.new_currency,
+        )
+        influencer = session.get(Influencer, entry.influencer_id)
+        assert influencer is not None
+        return _entry(entry, influencer.email, None), 201
