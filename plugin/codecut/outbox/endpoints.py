@@ -41,8 +41,12 @@ def parse_events(text: str) -> list[str]:
 
 def check_url(url: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced bracket ("Invalid IPv6 URL")
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
         raise InvalidInput(f"the endpoint URL must be http:// or https:// with a host, not {url!r}")
     if len(url) > 2000:
         raise InvalidInput("the endpoint URL is longer than 2,000 characters")

@@ -66,8 +66,12 @@ def _count(value: int | str | None, what: str) -> int | None:
 
 def _url(value: str) -> str:
     url = value.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 2000:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced bracket ("Invalid IPv6 URL")
+        host = None
+    if not host or parts.scheme not in ("http", "https") or len(url) > 2000:
         raise InvalidInput(f"{value!r} is not a post's web address (https://...)")
     return url
 

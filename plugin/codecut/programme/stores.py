@@ -18,7 +18,10 @@ PLATFORMS = tuple(p.value for p in Platform)
 def normalize_domain(value: str) -> str:
     """``https://Shop.Example.com/`` -> ``shop.example.com``: how stores are looked up by host."""
     text = value.strip()
-    host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
+    try:
+        host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
+    except ValueError:  # an unbalanced bracket ("Invalid IPv6 URL")
+        host = ""
     if not host or "." not in host:
         raise InvalidInput(f"{value!r} is not a store domain (expected e.g. shop.myshopify.com)")
     return host.lower()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, jsonify
+from flask import Blueprint, Flask, Response, jsonify, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from ..db import is_transient
 from ..errors import CodecutError, RateLimited
+from ..state import get_state
 from .pages import http_error_page, is_page_request
 from .statuses import status_of
 
@@ -35,6 +36,10 @@ def _codecut_error(error: CodecutError) -> tuple[Response, int]:
 def _http_error(error: HTTPException) -> tuple[Response, int] | Response:
     if is_page_request():
         return http_error_page(error)
+    if request.path.removeprefix(get_state().settings.url_prefix).startswith("/api/v1/"):
+        from .api_v1.base import problem  # the admin API answers in problem details throughout
+
+        return problem(error.code or 500, error.name, error.description)
     code = (error.name or "error").lower().replace(" ", "_")
     return error_response(error.code or 500, code, error.description or error.name)
 

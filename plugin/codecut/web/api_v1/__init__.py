@@ -9,7 +9,7 @@ pagination, and the audit trail of writes with the key's name.
 
 from __future__ import annotations
 
-from . import catalog, marketing, money, operations  # noqa: F401  (routes register on import)
+from . import catalog, marketing, money, operations
 from .base import api_v1, spec
 
 __all__ = ["api_v1", "catalog", "marketing", "money", "operations", "spec"]

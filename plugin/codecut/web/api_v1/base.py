@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +35,8 @@ from ..statuses import status_of
 
 PROBLEM = "application/problem+json"
 MAX_LIMIT = 500
+#: The largest id a table holds (32-bit keys): a larger one names nothing.
+MAX_ID = 2**31 - 1
 
 
 class FieldError(BaseModel):
@@ -132,12 +135,32 @@ def _authorise() -> Response | None:
         if not apikeys.allows(row.scope, scope):
             return problem(403, "Forbidden", f"this key's scope is {row.scope}; {scope} is needed")
         g.codecut_key_name = f"api key {row.name}"
+    body: Any = None
     if request.method in ("POST", "PUT", "PATCH") and request.get_data():
         try:
-            json.loads(request.get_data())
+            body = json.loads(request.get_data())
         except (UnicodeDecodeError, ValueError, RecursionError):
             return problem(400, "Bad Request", "the body is not JSON")
+    ids = [v for v in (request.view_args or {}).values() if isinstance(v, int)]
+    if any(not 0 < value <= MAX_ID for value in ids):
+        return problem(404, "Not Found", "no such id")
+    texts = [*request.args.values(), *(request.view_args or {}).values(), body]
+    if any(_unstorable(value) for value in texts):
+        return problem(400, "Bad Request", "text may not hold NUL characters or lone surrogates")
     return None
+
+
+def _unstorable(value: Any, depth: int = 0) -> bool:
+    """Text no database should be handed: a NUL, or a lone surrogate from a JSON escape."""
+    if isinstance(value, str):
+        return any(char == "\x00" or "\ud800" <= char <= "\udfff" for char in value)
+    if depth > 50:
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k, depth + 1) or _unstorable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(item, depth + 1) for item in value)
+    return False
 
 
 def actor() -> str:
@@ -198,7 +221,7 @@ def after_id(cursor: str | None) -> int:
         value = payload["after"]
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise InvalidInput("the cursor is not one this API gave out") from None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
         raise InvalidInput("the cursor is not one this API gave out")
     return value
 
@@ -217,9 +240,22 @@ def page(items: list[dict[str, Any]], ids: list[int], limit: int) -> dict[str, A
 # -- the document --------------------------------------------------------------------------------
 
 
+def document() -> dict[str, Any]:
+    """spectree's document, with every error answer typed ``application/problem+json`` (which
+    is what they are) and the routes' own docstrings kept."""
+    generated = copy.deepcopy(spec.spec)
+    for methods in generated.get("paths", {}).values():
+        for operation in methods.values():
+            for status, answer in (operation.get("responses") or {}).items():
+                content = answer.get("content") or {}
+                if str(status)[:1] in ("4", "5") and "application/json" in content:
+                    content[PROBLEM] = content.pop("application/json")
+    return generated
+
+
 @api_v1.get("/api/v1/openapi.json")
 def openapi_document() -> Any:
-    return current_app.json.response(spec.spec)
+    return current_app.json.response(document())
 
 
 #: The docs page: Swagger UI from the package (offapi), nothing from another host.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,7 +20,7 @@ from ...programme import campaigns, influencers, marketing
 from ...reads import kpis
 from ...reads.records import iso, post_record
 from ...state import get_state
-from .base import PageQuery, actor, after_id, api_v1, needs, page, record, spec
+from .base import MAX_ID, PageQuery, actor, after_id, api_v1, needs, page, record, spec
 from .catalog import ERRORS, WRITE_ERRORS, Open
 
 Measure = Literal[kpis.RANKABLE]  # type: ignore[valid-type]
@@ -123,7 +123,7 @@ class Held(BaseModel):
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    entry_ids: list[int] = Field(min_length=1, max_length=1000)
+    entry_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(min_length=1, max_length=1000)
     memo: str = Field(min_length=1, max_length=500, description="Why: kept with the decision.")
 
 

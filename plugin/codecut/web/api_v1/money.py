@@ -30,7 +30,7 @@ from ...money import format_minor
 from ...programme import campaigns, influencers
 from ...reads.records import iso, payout_records
 from ...state import get_state
-from .base import PageQuery, actor, after_id, api_v1, needs, page, spec
+from .base import MAX_ID, PageQuery, actor, after_id, api_v1, needs, page, spec
 from .catalog import ERRORS, WRITE_ERRORS, Open
 
 
@@ -50,7 +50,7 @@ class PayoutList(BaseModel):
 
 
 class PayoutQuery(PageQuery):
-    batch: int | None = Field(None, ge=1, le=2**62)
+    batch: int | None = Field(None, ge=1, le=MAX_ID)
     status: PayoutStatus | None = None
     influencer: str | None = Field(None, max_length=254)
 
