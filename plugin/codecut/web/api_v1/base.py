@@ -243,7 +243,7 @@ def page(items: list[dict[str, Any]], ids: list[int], limit: int) -> dict[str, A
 def document() -> dict[str, Any]:
     """spectree's document, with every error answer typed ``application/problem+json`` (which
     is what they are) and the routes' own docstrings kept."""
-    generated = copy.deepcopy(spec.spec)
+    generated: dict[str, Any] = copy.deepcopy(spec.spec)
     for methods in generated.get("paths", {}).values():
         for operation in methods.values():
             for status, answer in (operation.get("responses") or {}).items():
