@@ -13,16 +13,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine
 
 from ..db import is_transient, transaction
-from ..models import WebhookEvent, table_of, utcnow
+from ..models import utcnow
 from ..storefronts.base import StorefrontAdapter
-from .receive import Receipt, Row, process, store_failed
+from .receive import Receipt, Row, insert_event, process, store_failed
 from .writer_queue import writer_queue
 
 VIA_RECONCILE = "reconcile"
-_INSERT = insert(table_of(WebhookEvent)).returning(table_of(WebhookEvent).c.id)
 
 
 class _RollBack(Exception):
@@ -60,17 +59,7 @@ def ingest(
             process(connection, store, adapter, row, hold_days=hold_days, coupon_sites=coupon_sites)
             if dry_run:
                 raise _RollBack(Receipt(row.status, row.reason))
-            row.id = connection.execute(
-                _INSERT,
-                {
-                    **fields,
-                    "status": row.status,
-                    "reason": row.reason,
-                    "order_external_id": row.order_external_id,
-                    "processed_at": row.processed_at,
-                    "attempts": 1,
-                },
-            ).scalar_one()
+            row.id = insert_event(connection, fields, row)
             return Receipt(row.status, row.reason, row.id)
     except _RollBack as rolled_back:
         return rolled_back.receipt

@@ -171,17 +171,7 @@ def receive(
                 reading=reading,
                 coupon_sites=coupon_sites,
             )
-            row.id = connection.execute(
-                _INSERT_EVENT,
-                {
-                    **fields,
-                    "status": row.status,
-                    "reason": row.reason,
-                    "order_external_id": row.order_external_id,
-                    "processed_at": row.processed_at,
-                    "attempts": 1,
-                },
-            ).scalar_one()
+            row.id = insert_event(connection, fields, row)
             return Receipt(row.status, row.reason, row.id)
     except Unauthorized:
         raise
@@ -189,6 +179,23 @@ def receive(
         if is_transient(error):
             raise
         return store_failed(engine, fields, error)
+
+
+def insert_event(connection: Connection, fields: dict[str, Any], row: Row) -> int:
+    """Store a processed delivery (or pulled order) with what processing made of it."""
+    return int(
+        connection.execute(
+            _INSERT_EVENT,
+            {
+                **fields,
+                "status": row.status,
+                "reason": row.reason,
+                "order_external_id": row.order_external_id,
+                "processed_at": row.processed_at,
+                "attempts": 1,
+            },
+        ).scalar_one()
+    )
 
 
 # -- the one code path ---------------------------------------------------------------------------

@@ -30,6 +30,8 @@ from werkzeug.exceptions import HTTPException
 from ...access import apikeys, audit
 from ...db import is_transient, transaction
 from ...errors import CodecutError, InvalidInput
+from ...programme.campaigns import get_campaign
+from ...programme.influencers import get_influencer
 from ...state import get_state
 from ..statuses import status_of
 
@@ -235,6 +237,24 @@ def next_cursor(ids: list[int], limit: int) -> str | None:
 
 def page(items: list[dict[str, Any]], ids: list[int], limit: int) -> dict[str, Any]:
     return {"items": items, "next_cursor": next_cursor(ids, limit)}
+
+
+def narrowed(
+    session: Any,
+    statement: Any,
+    *,
+    campaign: str | None,
+    influencer: str | None,
+    campaign_column: Any,
+    influencer_column: Any,
+) -> Any:
+    """``statement`` kept to one campaign (by slug) and one influencer (by email), when given;
+    an unknown one is a 404."""
+    if campaign:
+        statement = statement.where(campaign_column == get_campaign(session, campaign).id)
+    if influencer:
+        statement = statement.where(influencer_column == get_influencer(session, influencer).id)
+    return statement
 
 
 # -- the document --------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from ...programme import campaigns, codes, influencers, stores
 from ...reads.listings import campaign_detail, code_detail, influencer_detail
 from ...reads.records import code_record, influencer_record, store_record
 from ...state import get_state
-from .base import PageQuery, Problem, after_id, api_v1, needs, page, record, spec
+from .base import PageQuery, Problem, after_id, api_v1, narrowed, needs, page, record, spec
 
 ERRORS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem}
 WRITE_ERRORS = {**ERRORS, "HTTP_409": Problem}
@@ -313,14 +313,14 @@ def list_codes() -> Any:
             .join(Store, col(Store.id) == col(Code.store_id))
             .where(col(Code.id) > after_id(query.cursor))
         )
-        if query.campaign:
-            statement = statement.where(
-                col(Code.campaign_id) == campaigns.get_campaign(session, query.campaign).id
-            )
-        if query.influencer:
-            statement = statement.where(
-                col(Code.influencer_id) == influencers.get_influencer(session, query.influencer).id
-            )
+        statement = narrowed(
+            session,
+            statement,
+            campaign=query.campaign,
+            influencer=query.influencer,
+            campaign_column=col(Code.campaign_id),
+            influencer_column=col(Code.influencer_id),
+        )
         rows = session.execute(statement.order_by(col(Code.id)).limit(query.limit)).all()
         return page([code_record(*row) for row in rows], [row[0].id for row in rows], query.limit)
 

@@ -16,11 +16,11 @@ from ...dates import check_period
 from ...db import transaction
 from ...models import Campaign, Influencer, Post, Seeding, Store
 from ...money import format_minor
-from ...programme import campaigns, influencers, marketing
+from ...programme import marketing
 from ...reads import kpis
 from ...reads.records import iso, post_record
 from ...state import get_state
-from .base import MAX_ID, PageQuery, actor, after_id, api_v1, needs, page, record, spec
+from .base import MAX_ID, PageQuery, actor, after_id, api_v1, narrowed, needs, page, record, spec
 from .catalog import ERRORS, WRITE_ERRORS, Open
 
 Measure = Literal[kpis.RANKABLE]  # type: ignore[valid-type]
@@ -165,15 +165,14 @@ def leaderboard() -> Any:
 
 
 def _filtered(session: Any, statement: Any, model: Any, query: ByCampaign) -> Any:
-    if query.campaign:
-        statement = statement.where(
-            col(model.campaign_id) == campaigns.get_campaign(session, query.campaign).id
-        )
-    if query.influencer:
-        statement = statement.where(
-            col(model.influencer_id) == influencers.get_influencer(session, query.influencer).id
-        )
-    return statement
+    return narrowed(
+        session,
+        statement,
+        campaign=query.campaign,
+        influencer=query.influencer,
+        campaign_column=col(model.campaign_id),
+        influencer_column=col(model.influencer_id),
+    )
 
 
 @api_v1.get("/api/v1/posts")

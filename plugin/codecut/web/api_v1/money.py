@@ -27,10 +27,10 @@ from ...models import (
     Store,
 )
 from ...money import format_minor
-from ...programme import campaigns, influencers
+from ...programme import influencers
 from ...reads.records import iso, payout_records
 from ...state import get_state
-from .base import MAX_ID, PageQuery, actor, after_id, api_v1, needs, page, spec
+from .base import MAX_ID, PageQuery, actor, after_id, api_v1, narrowed, needs, page, spec
 from .catalog import ERRORS, WRITE_ERRORS, Open
 
 
@@ -212,14 +212,14 @@ def list_orders() -> Any:
             .join(Campaign, col(Campaign.id) == col(Order.campaign_id))
             .where(col(Order.id) > after_id(query.cursor))
         )
-        if query.campaign:
-            statement = statement.where(
-                col(Order.campaign_id) == campaigns.get_campaign(session, query.campaign).id
-            )
-        if query.influencer:
-            statement = statement.where(
-                col(Order.influencer_id) == influencers.get_influencer(session, query.influencer).id
-            )
+        statement = narrowed(
+            session,
+            statement,
+            campaign=query.campaign,
+            influencer=query.influencer,
+            campaign_column=col(Order.campaign_id),
+            influencer_column=col(Order.influencer_id),
+        )
         statement = _window(statement, col(Order.placed_at), query)
         rows = session.execute(statement.order_by(col(Order.id)).limit(query.limit)).all()
         items = [
@@ -258,15 +258,14 @@ def list_entries() -> Any:
             .outerjoin(Order, col(Order.id) == col(LedgerEntry.order_id))
             .where(col(LedgerEntry.id) > after_id(query.cursor))
         )
-        if query.campaign:
-            statement = statement.where(
-                col(LedgerEntry.campaign_id) == campaigns.get_campaign(session, query.campaign).id
-            )
-        if query.influencer:
-            statement = statement.where(
-                col(LedgerEntry.influencer_id)
-                == influencers.get_influencer(session, query.influencer).id
-            )
+        statement = narrowed(
+            session,
+            statement,
+            campaign=query.campaign,
+            influencer=query.influencer,
+            campaign_column=col(LedgerEntry.campaign_id),
+            influencer_column=col(LedgerEntry.influencer_id),
+        )
         if query.status:
             statement = statement.where(col(LedgerEntry.status) == query.status.value)
         if query.kind:
