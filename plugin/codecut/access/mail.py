@@ -82,6 +82,29 @@ def send_new_code(
     )
 
 
+def console_login_message(settings: Settings, *, to: str, link: str) -> EmailMessage:
+    minutes = max(1, settings.login_token_max_age // 60)
+    return _message(
+        settings,
+        to=to,
+        name=to,
+        subject="Your sign-in link for the Codecut console",
+        body=(
+            f"Hello,\n\nOpen this link to sign in to the console:\n\n{link}\n\n"
+            f"It works once, within {minutes} minutes. If you did not ask for it, ignore this "
+            "mail.\n"
+        ),
+    )
+
+
+def send_console_link(settings: Settings, *, to: str, link: str) -> None:
+    """Mail a console sign-in link, or log it when no mail server is configured (development)."""
+    if not settings.mail_server:
+        log.warning("console sign-in link for %s (no CODECUT_MAIL_SERVER set): %s", to, link)
+        return
+    _send(settings, console_login_message(settings, to=to, link=link), "console sign-in")
+
+
 def payout_setup_message(settings: Settings, *, to: str, name: str, link: str) -> EmailMessage:
     return _message(
         settings,

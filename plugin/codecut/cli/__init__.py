@@ -22,6 +22,7 @@ from .portal import portal_group
 from .reconcile import reconcile_command
 from .report import report_group
 from .review import review_group
+from .staff import staff_group
 from .store import store_group
 from .verify import verify_command
 from .webhook_endpoint import webhook_endpoint_group
@@ -45,6 +46,7 @@ COMMANDS: list[click.Command] = [
     review_group,
     verify_command,
     reconcile_command,
+    staff_group,
     webhook_endpoint_group,
     worker_command,
 ]

@@ -1,6 +1,6 @@
 """Codecut's tables. Importing this package registers all of them on ``SQLModel.metadata``."""
 
-from .access import ApiKey, AuditEvent, LoginAttempt, WebSession
+from .access import ApiKey, AuditEvent, LoginAttempt, Staff, StaffRole, WebSession
 from .base import TABLE_PREFIX, id_of, table_of, utcnow
 from .catalog import (
     Campaign,
@@ -56,6 +56,8 @@ __all__ = [
     "Post",
     "Seeding",
     "Settlement",
+    "Staff",
+    "StaffRole",
     "Store",
     "StripeEvent",
     "WebSession",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index, Text
 from sqlmodel import Field, SQLModel
@@ -65,3 +66,24 @@ class WebSession(SQLModel, table=True):
     subject_id: int
     created_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = Field(default=None)
+
+
+class StaffRole(StrEnum):
+    """What a console user may do: the same split as the API keys' scopes."""
+
+    ADMIN = "admin"  # everything, staff and webhook endpoints included
+    MARKETING = "marketing"  # campaigns, influencers, codes, posts, seeding, review
+    FINANCE = "finance"  # payouts and exports
+
+
+class Staff(SQLModel, table=True):
+    """Someone of the brand who signs in to the console (``codecut staff add``)."""
+
+    __tablename__ = "codecut_staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # stored lowercased
+    role: str = Field(max_length=20)  # a StaffRole
+    # Sign-in links are bound to this value; it changes when one is used.
+    login_nonce: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -9,6 +9,7 @@ def blueprints() -> list[Blueprint]:
     """Every Codecut blueprint. Each module calls ``register_blueprint_errors`` on its own."""
     from .api import api
     from .api_v1 import api_v1
+    from .console import console
     from .health import health
     from .links import links
     from .metrics import metrics
@@ -17,7 +18,7 @@ def blueprints() -> list[Blueprint]:
     from .stripe_webhooks import stripe_webhooks
     from .webhooks import webhooks
 
-    return [health, metrics, webhooks, stripe_webhooks, api, api_v1, portal, links]
+    return [health, metrics, webhooks, stripe_webhooks, api, api_v1, portal, console, links]
 
 
 def register_web(app: Flask, prefix: str) -> None:

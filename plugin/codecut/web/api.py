@@ -7,12 +7,11 @@ Scopes nest: ``admin`` may do all ``finance`` may, ``finance`` all ``read`` may.
 from __future__ import annotations
 
 import functools
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
-from typing import IO, Any
+from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request, stream_with_context
+from flask import Blueprint, Response, g, jsonify, request
 
 from ..access import apikeys
 from ..dates import check_period, parse_day
@@ -22,16 +21,11 @@ from ..models import PayoutBatch
 from ..reads import exports
 from ..reads.records import list_payouts as payout_list
 from ..state import get_state
+from .downloads import TYPES, download
 from .errors import error_response, register_blueprint_errors
 
 api = Blueprint("codecut_api", __name__)
 register_blueprint_errors(api)
-
-_CHUNK = 64 * 1024
-_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def require_scope(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -78,40 +72,9 @@ def _int(name: str) -> int | None:
 
 
 def _format(fmt: str) -> str:
-    if fmt not in _TYPES:
+    if fmt not in TYPES:
         raise NotFound(f"no export format {fmt!r} (csv or xlsx)")
     return fmt
-
-
-def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
-    try:
-        while chunk := handle.read(_CHUNK):
-            yield chunk
-    finally:
-        handle.close()
-
-
-def _download(export: exports.Export, fmt: str) -> Response:
-    """Stream an export, read inside the response's own read-only transaction."""
-    engine = get_state().engine
-    headers = {"Content-Disposition": f'attachment; filename="{export.name}.{fmt}"'}
-    if fmt == "csv":
-
-        def generate() -> Iterator[bytes]:
-            with transaction(engine, readonly=True) as session:
-                yield from export.csv(session, exports.Tally())
-
-        return Response(stream_with_context(generate()), mimetype=_TYPES["csv"], headers=headers)
-    # An XLSX is a zip finished at close: build it in a temporary file, stream the file.
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by _file_chunks once sent
-    try:
-        with transaction(engine, readonly=True) as session:
-            export.write(session, fmt, spool)
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    return Response(_file_chunks(spool), mimetype=_TYPES["xlsx"], headers=headers)
 
 
 @api.get("/api/payouts")
@@ -131,7 +94,7 @@ def export_payouts(fmt: str) -> Response:
         with transaction(get_state().engine, readonly=True) as session:
             if session.get(PayoutBatch, batch_id) is None:
                 raise NotFound(f"no payout batch with id {batch_id}")
-    return _download(exports.payouts_export(batch_id=batch_id), fmt)
+    return download(exports.payouts_export(batch_id=batch_id), fmt)
 
 
 @api.get("/api/exports/ledger.<fmt>")
@@ -144,11 +107,11 @@ def export_ledger(fmt: str) -> Response:
     if by not in exports.PERIOD_BASES:
         raise InvalidInput(f"by={by!r} must be one of {', '.join(exports.PERIOD_BASES)}")
     which = exports.LedgerFilter(date_from=date_from, date_to=date_to, by=by)
-    return _download(exports.ledger_export(which), fmt)
+    return download(exports.ledger_export(which), fmt)
 
 
 @api.get("/api/exports/balances.<fmt>")
 @require_scope("finance")
 def export_balances(fmt: str) -> Response:
     fmt = _format(fmt)
-    return _download(exports.balances_export(on=_day("as_of")), fmt)
+    return download(exports.balances_export(on=_day("as_of")), fmt)

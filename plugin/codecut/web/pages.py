@@ -162,7 +162,7 @@ def _server_error(error: BaseException) -> tuple[str, int]:
 
 
 #: Paths (under ``CODECUT_URL_PREFIX``) that people open in a browser: their errors are pages.
-PAGE_PATHS = ("/portal", "/r/")
+PAGE_PATHS = ("/portal", "/console", "/r/")
 
 
 def is_page_request() -> bool:

@@ -17,6 +17,11 @@ def login_url(settings: Settings, token: str) -> str:
     return f"{base_url(settings)}/portal/login/{token}"
 
 
+def console_login_url(settings: Settings, token: str) -> str:
+    """A console sign-in link: ``.../console/login/<token>``."""
+    return f"{base_url(settings)}/console/login/{token}"
+
+
 def payout_setup_url(settings: Settings, token: str) -> str:
     """An operator's payout set-up link: ``.../portal/payouts/start/<token>``."""
     return f"{base_url(settings)}/portal/payouts/start/{token}"
