@@ -384,7 +384,7 @@ class MailCatcher:
 
     def link(self, message: EmailMessage) -> str:
         body = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
-        found = re.search(r"https?://\S+/portal/login/\S+", body)
+        found = re.search(r"https?://\S+/(?:portal|console)/login/\S+", body)
         assert found, body
         return found.group(0)
 

@@ -27,7 +27,7 @@ from sqlmodel import Session
 from werkzeug.serving import make_server
 
 from codecut.db import transaction
-from codecut.models import Payout, utcnow
+from codecut.models import Influencer, Payout, utcnow
 from codecut.state import get_state
 
 #: Debian's Chromium; CODECUT_CHROMIUM points elsewhere (e.g. to check the skip/fail behaviour).
@@ -366,4 +366,139 @@ def test_setting_up_stripe_payouts_in_the_browser(  # type: ignore[no-untyped-de
     with Session(get_state(app).engine) as s:
         row = s.get(Influencer, dana.id)
         assert row is not None and row.stripe_transfers == "active" and row.country == "DE"
+    assert problems == []
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844)], ids=["laptop", "phone"])
+def test_the_console_for_marketing_and_finance(  # type: ignore[no-untyped-def]
+    browser, sqlite_template, tmp_path, width, height
+) -> None:
+    """Marketing signs in from the mailed link, sees the campaign's figures as the report gives
+    them and clears a held commission; finance previews a run, runs it through the Stripe
+    stand-in and downloads the batch, whose total equals the preview; marketing is refused the
+    payouts page."""
+    import json
+
+    from builders import STRIPE_KEY, cli_for
+
+    from codecut.devtools.fake_stripe import StripeServer
+    from codecut.models import LedgerEntry
+
+    database = tmp_path / "codecut.sqlite3"
+    shutil.copyfile(sqlite_template, database)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with StripeServer() as stripe_server, smtp_server() as (catcher, smtp_port):
+        stripe_server.fake.fund("usd", 10**8)
+        app = make_app(
+            f"sqlite:///{database}",
+            tmp_path,
+            CODECUT_PUBLIC_URL=base,
+            CODECUT_MAIL_SERVER="127.0.0.1",
+            CODECUT_MAIL_PORT=smtp_port,
+            CODECUT_STRIPE_API_KEY=STRIPE_KEY,
+            CODECUT_STRIPE_API_BASE=stripe_server.url,
+        )
+        app.config["TESTING"] = False
+        cli = cli_for(app)
+        today = utcnow().date()
+        with transaction(get_state(app).engine) as s:
+            anna = seller(s)
+            for n in range(3):
+                order(
+                    s,
+                    anna,
+                    number=f"#70{n}",
+                    base=30000 + 1000 * n,
+                    placed=at(today - timedelta(days=40 + n)),
+                    status="approved",
+                )
+            held = order(s, anna, number="#799", base=9000, placed=at(today - timedelta(days=2)))
+            held_entry = s.scalars(select(LedgerEntry).where(LedgerEntry.order_id == held.id)).one()
+            held_entry.status, held_entry.reason = "held", "coupon_site"
+            s.execute(
+                Influencer.__table__.update()  # type: ignore[attr-defined]
+                .where(Influencer.id == anna.id)
+                .values(stripe_account_id="acct_1Browser")
+            )
+        assert (
+            cli("staff", "add", "--email", "mia@brand.example", "--role", "marketing").exit_code
+            == 0
+        )
+        assert (
+            cli("staff", "add", "--email", "finn@brand.example", "--role", "finance").exit_code == 0
+        )
+        slug = json.loads(cli("campaign", "list", "--json").stdout)[0]["campaign"]
+        expected = json.loads(cli("report", "campaign", slug, "--format", "json").stdout)[
+            "campaign"
+        ]
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="en-US", accept_downloads=True
+        )
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        try:
+            # Marketing: sign in from the mail.
+            page.goto(f"{base}/console/login")
+            page.get_by_label("Email address").fill("mia@brand.example")
+            before = len(catcher.messages)
+            page.get_by_role("button", name="Email me a sign-in link").click()
+            page.get_by_role("heading", name="Check your email").wait_for()
+            link = catcher.link(catcher.wait_for(before + 1))
+            assert link.startswith(f"{base}/console/login/")
+            page.goto(link)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(f"{base}/console/")
+            for measure in ("clicks", "orders", "revenue", "spend"):
+                shown = page.locator(
+                    f'[data-campaign="{slug}"] [data-measure="{measure}"]'
+                ).inner_text()
+                assert shown == str(expected[measure]), measure
+            page.screenshot(path=ARTIFACTS / f"console-{width}-1-overview.png", full_page=True)
+            page.get_by_role("link", name="Review").click()
+            page.wait_for_url(f"{base}/console/review")
+            page.get_by_label(f"Decide entry {held_entry.id}").check()
+            page.get_by_label("Memo (kept with the decision)").fill("checked with the creator")
+            page.get_by_role("button", name="Clear", exact=True).click()
+            page.get_by_text("1 cleared.").wait_for()
+            page.screenshot(path=ARTIFACTS / f"console-{width}-2-review.png", full_page=True)
+            assert problems == []
+            refused = page.goto(f"{base}/console/payouts")
+            assert refused is not None and refused.status == 403
+            problems.clear()  # the browser reports the 403 it was just shown
+            page.goto(f"{base}/console/")
+            page.get_by_role("button", name="Sign out").click()
+            page.wait_for_url(f"{base}/console/login?out=1")
+            # Finance: preview, run, download.
+            before = len(catcher.messages)
+            page.get_by_label("Email address").fill("finn@brand.example")
+            page.get_by_role("button", name="Email me a sign-in link").click()
+            page.get_by_role("heading", name="Check your email").wait_for()
+            page.goto(catcher.link(catcher.wait_for(before + 1)))
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_role("link", name="Payouts").click()
+            preview = page.locator('[data-currency="USD"] [data-figure="total"]').inner_text()
+            page.screenshot(path=ARTIFACTS / f"console-{width}-3-payouts.png", full_page=True)
+            page.get_by_role("button", name="Run payouts now").click()
+            page.get_by_role("heading", name="Payout batch 1").wait_for()
+            assert page.locator("[data-payout]").count() == 1
+            with page.expect_download() as download_info:
+                page.get_by_role("link", name="Download CSV").click()
+            target = ARTIFACTS / f"console-{width}-payouts.csv"
+            download_info.value.save_as(target)
+            page.screenshot(path=ARTIFACTS / f"console-{width}-4-batch.png", full_page=True)
+        finally:
+            context.close()
+            server.shutdown()
+            get_state(app).engine.dispose()
+    with open(target, newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sum(Decimal(r["amount"]) for r in rows) == Decimal(preview)
+    assert [r["status"] for r in rows] == ["paid"] and len(stripe_server.fake.transfers) == 1
     assert problems == []
