@@ -47,6 +47,8 @@ def test_demo_shows_every_capability_and_can_run_again(tmp_path: Path) -> None:
     # Connect: the transfers reconcile, and Ben (paid by hand) gets a payout set-up link.
     assert "reconciled with the stand-in's transfers: all match" in out
     assert "/portal/payouts/start/" in out
+    # The brand console, signed in as the demo's admin.
+    assert "Brand console (admin admin@brand.example" in out and "/console/login/" in out
 
     again = run_demo(tmp_path)
     assert again.returncode == 0, again.stderr

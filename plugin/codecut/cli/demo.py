@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from werkzeug.serving import make_server
 
 from .. import db as database
-from ..access import login_links, payout_links
+from ..access import login_links, payout_links, staff
 from ..app import create_app
 from ..db import transaction
 from ..devtools import demo_data, demo_marketing
@@ -30,11 +30,12 @@ from ..programme.influencers import get_influencer
 from ..reads import kpis
 from ..reads.records import list_payouts
 from ..state import CodecutState, get_state
-from ..web.urls import login_url, payout_setup_url
+from ..web.urls import console_login_url, login_url, payout_setup_url
 from . import demo_outbox, demo_review, demo_store
 from ._common import info, store_keys
 
 _DEMO_STRIPE_WEBHOOK_SECRET = "whsec_codecut_demo"
+DEMO_STAFF = "admin@brand.example"
 #: Rounds of sample orders placed long enough ago that their hold has passed, and one recent.
 _SETTLED_ROUNDS = 6
 
@@ -143,6 +144,15 @@ def _set_up(app: Flask, base_url: str, receiver: Receiver, shop: ShopifyServer) 
             for email in programme.codes
         }
         report = kpis.campaign_report(session, programme.campaign).campaign
+        boss = staff.get_staff_or_none(session, DEMO_STAFF) or staff.add_staff(
+            session, email=DEMO_STAFF, role="admin"
+        )
+        console_link = console_login_url(
+            state.settings,
+            staff.issue_token(
+                session, boss, login_links.signing_key(state.settings, app.secret_key)
+            ),
+        )
         ben = get_influencer(session, "ben@example.com")
         payout_link = payout_setup_url(
             state.settings,
@@ -176,6 +186,11 @@ def _set_up(app: Flask, base_url: str, receiver: Receiver, shop: ShopifyServer) 
     info("  Ben has no Stripe account and is paid by hand; his payout set-up link (a week):")
     info(f"    {payout_link}")
     info("  It opens the stand-in's onboarding form; after it, his payouts go through Stripe.")
+    info("")
+    info(f"Brand console (admin {DEMO_STAFF}; one-time link, 15 minutes):")
+    info(f"    {console_link}")
+    info("  Overview of the campaign, the review queue, payouts and deliveries; more staff:")
+    info(f"  {command} staff add --email EMAIL --role marketing|finance|admin")
 
 
 def _print(
