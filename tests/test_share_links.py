@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from codecut import clicks
 from codecut.db import transaction
-from codecut.models import Click
+from codecut.models import Campaign, Click, Code
 from codecut.state import get_state
 
 BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 Mobile"
@@ -123,3 +123,24 @@ def test_a_code_that_no_longer_earns_counts_nothing(shop) -> None:  # type: igno
     assert _go(shop, "/r/ANNA15") == (302, "https://shop.example.com")
     with transaction(get_state(shop).engine, readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(Click)) == 0
+
+
+def test_a_code_in_two_stores_counts_only_where_the_link_names_the_store(shop) -> None:  # type: ignore[no-untyped-def]
+    """The same code in two shops: without ``?store=`` the link leads nowhere and counts nothing;
+    with it, one click for that shop's code (both databases' paths)."""
+    from codecut.programme.codes import issue_code
+
+    with transaction(get_state(shop).engine) as s:
+        woo, other = (c.slug for c in s.scalars(select(Campaign).order_by(Campaign.id.desc())))
+        issue_code(s, influencer_email="wu@example.com", campaign_slug=woo, code="TWIN")
+        issue_code(s, influencer_email="anna@example.com", campaign_slug=other, code="TWIN")
+    assert _go(shop, "/r/TWIN")[0] == 404
+    assert _clicks(shop) == []
+    assert _go(shop, "/r/TWIN?store=woo.example.org") == (
+        302,
+        "https://woo.example.org/?coupon=TWIN",
+    )
+    [click] = _clicks(shop)
+    with transaction(get_state(shop).engine, readonly=True) as s:
+        code = s.get(Code, click.code_id)
+        assert code is not None and code.code == "TWIN" and code.influencer_id == 2

@@ -144,7 +144,8 @@ class Code(SQLModel, table=True):
     """A discount code, unique per store in its normalized (trimmed, uppercase) form."""
 
     __tablename__ = "codecut_code"
-    __table_args__ = (UniqueConstraint("store_id", "code"),)
+    # By code alone too: a share link names the code, not the store.
+    __table_args__ = (UniqueConstraint("store_id", "code"), Index(None, "code"))
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(sa_column=Column(String(64), nullable=False))

@@ -19,12 +19,12 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from flask import Blueprint, redirect, request
-from sqlalchemy import Row, bindparam, select
-from sqlmodel import Session, col
+from sqlalchemy import Connection, Row, bindparam, select, text
+from sqlmodel import col
 from werkzeug.wrappers import Response
 
 from .. import clicks
-from ..db import transaction
+from ..db import connection_transaction, transaction
 from ..models import Code, Influencer, InfluencerStatus, Platform, Store, utcnow
 from ..programme.codes import could_be_code, normalize
 from ..state import get_state
@@ -57,14 +57,14 @@ _NAMED: Any = (
 _NAMED_IN_STORE = _NAMED.where(col(Store.domain) == bindparam("domain"))
 
 
-def _codes_named(session: Session, wanted: str, store_domain: str) -> list[Row[Any]]:
+def _codes_named(connection: Connection, wanted: str, store_domain: str) -> list[Row[Any]]:
     """The codes ``wanted`` names, in the store ``store_domain`` names if it names one."""
     if not could_be_code(wanted) or "\x00" in store_domain:  # PostgreSQL text holds no NUL
         return []
     if store_domain:
-        found = session.execute(_NAMED_IN_STORE, {"code": wanted, "domain": store_domain})
+        found = connection.execute(_NAMED_IN_STORE, {"code": wanted, "domain": store_domain})
     else:
-        found = session.execute(_NAMED, {"code": wanted})
+        found = connection.execute(_NAMED, {"code": wanted})
     return list(found.all())
 
 
@@ -88,15 +88,15 @@ def follow(code: str) -> Response | tuple[str, int]:
     counted = clicks.is_counted(request.method, dict(request.headers))
     # A person's click is looked up and appended in one transaction, committed before the
     # redirect is answered; anything else only reads.
-    with transaction(get_state().engine, readonly=not counted) as session:
-        rows = _codes_named(session, wanted, store_domain)
-        earning = (
-            len({row.store_id for row in rows}) == 1
-            and rows[0].active
-            and rows[0].status == InfluencerStatus.ACTIVE
-        )
-        if earning and counted:
-            _count(session, rows[0].code_id)
+    engine = get_state().engine
+    with connection_transaction(engine, readonly=not counted) as connection:
+        if counted and engine.dialect.name == "postgresql" and could_be_code(wanted):
+            rows = _count_in_one_statement(connection, wanted, store_domain)
+        else:
+            rows = _codes_named(connection, wanted, store_domain)
+            if counted and _earning(rows):
+                _count(connection, rows[0].code_id)
+        earning = _earning(rows)
     stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         store = rows[0]
@@ -116,18 +116,74 @@ def follow(code: str) -> Response | tuple[str, int]:
     )
 
 
-def _count(session: Session, code_id: int | None) -> None:
-    """Append the click: a daily pseudonym of the visitor, never their address or user agent."""
-    if code_id is None:
-        return
+def _earning(rows: list[Row[Any]]) -> bool:
+    """One code (a store's codes are unique), live, of an active influencer: it earns."""
+    return (
+        len({row.store_id for row in rows}) == 1
+        and rows[0].active
+        and rows[0].status == InfluencerStatus.ACTIVE
+    )
+
+
+#: PostgreSQL: the lookup and the click in one round trip (a data-modifying CTE); the click is
+#: appended only when exactly one live code of an active influencer matches, as ``_earning`` says.
+_LOOKUP_AND_COUNT = text(
+    """
+    WITH found AS (
+        SELECT c.id AS code_id, c.active, i.status, s.id AS store_id, s.platform, s.url,
+               s.domain
+        FROM codecut_code c
+        JOIN codecut_store s ON s.id = c.store_id
+        JOIN codecut_influencer i ON i.id = c.influencer_id
+        WHERE c.code = :code AND (:domain = '' OR s.domain = :domain)
+    ), appended AS (
+        INSERT INTO codecut_click (code_id, clicked_at, day, visitor)
+        SELECT code_id, :at, :day, :visitor FROM found
+        WHERE active AND status = :live AND (SELECT count(*) FROM found) = 1
+        RETURNING code_id
+    )
+    SELECT found.*, (SELECT count(*) FROM appended) AS appended FROM found
+    """
+)
+
+
+def _count_in_one_statement(
+    connection: Connection, wanted: str, store_domain: str
+) -> list[Row[Any]]:
+    if "\x00" in store_domain:  # PostgreSQL text holds no NUL
+        return []
     now = utcnow()
-    mark = clicks.visitor(
+    return list(
+        connection.execute(
+            _LOOKUP_AND_COUNT,
+            {
+                "code": wanted,
+                "domain": store_domain,
+                "at": now,
+                "day": now.date(),
+                "visitor": _visitor(now),
+                "live": InfluencerStatus.ACTIVE.value,
+            },
+        ).all()
+    )
+
+
+def _visitor(now: Any) -> str:
+    """The click's daily pseudonym of the visitor: never their address or user agent."""
+    return clicks.visitor(
         get_state().settings.secret_key or "",
         now.date(),
         request.remote_addr or "",
         request.headers.get("User-Agent", ""),
     )
-    clicks.record(session.connection(), code_id, now, mark)
+
+
+def _count(connection: Connection, code_id: int | None) -> None:
+    """Append the click: a daily pseudonym of the visitor, never their address or user agent."""
+    if code_id is None:
+        return
+    now = utcnow()
+    clicks.record(connection, code_id, now, _visitor(now))
 
 
 def _fallback_store(store_domain: str) -> Store | None:
