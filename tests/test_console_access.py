@@ -16,6 +16,10 @@ from codecut.state import get_state
 #: (method, path, the role it needs): every console route a signed-in person can reach.
 ROUTES = [
     ("GET", "/console/", "read"),
+    ("GET", "/console/campaigns", "read"),
+    ("POST", "/console/campaigns", "marketing"),
+    ("GET", "/console/campaigns/nope", "read"),
+    ("POST", "/console/campaigns/nope", "marketing"),
     ("GET", "/console/review", "marketing"),
     ("POST", "/console/review", "marketing"),
     ("GET", "/console/payouts", "finance"),
@@ -23,6 +27,7 @@ ROUTES = [
     ("GET", "/console/payouts/1", "finance"),
     ("GET", "/console/payouts/1/payouts.csv", "finance"),
     ("GET", "/console/deliveries", "admin"),
+    ("GET", "/console/admin", "admin"),
     ("POST", "/console/deliveries/1/replay", "admin"),
 ]
 ALLOWED = {
@@ -140,3 +145,72 @@ def test_bad_form_input_is_a_page_not_a_500(app, papp) -> None:
         assert answer.status_code == 400, (data, answer.status_code)
     assert client.get("/console/?from=2026-02-30").status_code == 400
     assert signed_in(app, "finance").get("/console/payouts/99").status_code == 404
+
+
+def test_marketing_creates_and_changes_a_campaign(app, cli) -> None:
+    assert (
+        cli(
+            "store",
+            "add",
+            "--platform",
+            "shopify",
+            "--domain",
+            "c.myshopify.com",
+            "--secret",
+            "s",
+            "--currency",
+            "USD",
+        ).exit_code
+        == 0
+    )
+    client = signed_in(app, "marketing")
+    token = csrf(client, "/console/campaigns")
+    made = client.post(
+        "/console/campaigns",
+        data={
+            "csrf_token": token,
+            "store": "c.myshopify.com",
+            "name": "Autumn",
+            "commission": "12%",
+            "hold_days": "14",
+        },
+    )
+    assert made.status_code == 303 and made.headers["Location"].endswith(
+        "/console/campaigns/autumn"
+    )
+    changed = client.post(
+        "/console/campaigns/autumn",
+        data={"csrf_token": token, "commission": "15%", "customer_discount": "10%"},
+    )
+    assert changed.status_code == 303
+    listed = cli("campaign", "list", "--json").stdout
+    assert '"commission": "15%"' in listed and '"customer_discount": "10%"' in listed
+    for data, message in (
+        ({"store": "c.myshopify.com", "name": "X", "commission": "15"}, "ambiguous"),
+        ({"store": "nope.example.com", "name": "X"}, "no store"),
+        ({"store": "c.myshopify.com", "name": "Y", "hold_days": "soon"}, "whole number"),
+    ):
+        refused = client.post("/console/campaigns", data={"csrf_token": token, **data})
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True)
+    finance = signed_in(app, "finance")
+    assert finance.get("/console/campaigns/autumn").status_code == 200
+    assert (
+        finance.post(
+            "/console/campaigns/autumn", data={"csrf_token": csrf(finance), "commission": "1%"}
+        ).status_code
+        == 403
+    )
+
+
+def test_the_admin_page_shows_keys_but_never_a_key(app, cli) -> None:
+    key = cli("apikey", "create", "--name", "crm", "--scope", "read").stdout.strip()
+    assert (
+        cli(
+            "webhook-endpoint", "add", "--url", "https://crm.example.com/h", "--events", "*"
+        ).exit_code
+        == 0
+    )
+    page = signed_in(app, "admin").get("/console/admin").get_data(as_text=True)
+    assert "crm" in page and key[:10] in page and key not in page
+    assert "https://crm.example.com/h" in page and "whsec_" not in page
+    assert "apikey.create" in page and "webhook_endpoint.add" in page

@@ -7,7 +7,7 @@ CSRF token. One module per page group registers its routes on :data:`console`.
 
 from __future__ import annotations
 
-from . import deliveries, overview, payouts, review, signin
+from . import admin, campaigns, deliveries, overview, payouts, review, signin
 from .auth import console
 
-__all__ = ["console", "deliveries", "overview", "payouts", "review", "signin"]
+__all__ = ["admin", "campaigns", "console", "deliveries", "overview", "payouts", "review", "signin"]

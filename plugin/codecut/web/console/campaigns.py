@@ -1,0 +1,118 @@
+"""Campaigns: the list, a new one, and changing one (name, rule, hold, the buyer's discount)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from ...access import audit
+from ...db import transaction
+from ...errors import CodecutError, InvalidInput
+from ...models import Campaign, Staff
+from ...programme import campaigns, stores
+from ...reads.listings import campaign_detail
+from ...state import get_state
+from .auth import actor, console, role_required
+
+
+def _text(name: str) -> str | None:
+    return request.form.get(name, "").strip() or None
+
+
+def _hold_days() -> int | None:
+    value = _text("hold_days")
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 4:
+        raise InvalidInput("hold days must be a whole number of days")
+    return int(value)
+
+
+def _list_page(member: Staff, error: str | None = None) -> Any:
+    with transaction(get_state().engine, readonly=True) as session:
+        rows = [
+            campaign_detail(session, c)
+            for c in session.scalars(select(Campaign).order_by(col(Campaign.id)))
+        ]
+        shops = [s.domain for s in stores.list_stores(session)]
+    page = render_template(
+        "console/campaigns.html", member=member, campaigns=rows, stores=shops, error=error
+    )
+    return (page, 400) if error else page
+
+
+def _record(session: Session, member: Staff, action: str, campaign: Campaign) -> None:
+    audit.record(
+        session,
+        actor=actor(member),
+        action=action,
+        subject_type="campaign",
+        subject_id=campaign.id,
+        detail={k: v for k, v in request.form.items() if k != "csrf_token"},
+    )
+
+
+@console.get("/console/campaigns")
+@role_required("read")
+def campaign_list(member: Staff) -> Any:
+    return _list_page(member)
+
+
+@console.post("/console/campaigns")
+@role_required("marketing")
+def campaign_create(member: Staff) -> Any:
+    try:
+        with transaction(get_state().engine) as session:
+            campaign = campaigns.add_campaign(
+                session,
+                store_domain=request.form.get("store", ""),
+                name=request.form.get("name", ""),
+                slug=_text("slug"),
+                commission=_text("commission") or "10%",
+                hold_days=_hold_days(),
+            )
+            _record(session, member, "campaign.add", campaign)
+    except CodecutError as error:
+        return _list_page(member, error.message)
+    return redirect(url_for(".campaign_page", slug=campaign.slug), 303)
+
+
+def _campaign_page(member: Staff, slug: str, error: str | None = None) -> Any:
+    with transaction(get_state().engine, readonly=True) as session:
+        record = campaign_detail(session, campaigns.get_campaign(session, slug))
+    page = render_template(
+        "console/campaign.html",
+        member=member,
+        campaign=record,
+        error=error,
+        saved=request.args.get("saved"),
+    )
+    return (page, 400) if error else page
+
+
+@console.get("/console/campaigns/<slug>")
+@role_required("read")
+def campaign_page(member: Staff, slug: str) -> Any:
+    return _campaign_page(member, slug)
+
+
+@console.post("/console/campaigns/<slug>")
+@role_required("marketing")
+def campaign_update(member: Staff, slug: str) -> Any:
+    try:
+        with transaction(get_state().engine) as session:
+            changed = campaigns.update_campaign(
+                session,
+                campaigns.get_campaign(session, slug),
+                name=_text("name"),
+                commission=_text("commission"),
+                hold_days=_hold_days(),
+                customer_discount=_text("customer_discount"),
+            )
+            _record(session, member, "campaign.update", changed)
+    except CodecutError as error:
+        return _campaign_page(member, slug, error.message)
+    return redirect(url_for(".campaign_page", slug=slug, saved=1), 303)
