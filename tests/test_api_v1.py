@@ -325,3 +325,36 @@ def test_the_finance_api_keeps_working(app, keys) -> None:
     assert client.get("/api/payouts", headers=keys["read"]).status_code == 200
     assert client.get("/api/exports/payouts.csv", headers=keys["finance"]).status_code == 200
     assert client.get("/api/exports/payouts.csv", headers=keys["marketing"]).status_code == 403
+
+
+def test_exports_and_keys_on_the_api(app, keys) -> None:
+    client = app.test_client()
+    csv_file = client.get("/api/v1/exports/ledger.csv?from=2026-01-01", headers=keys["finance"])
+    assert csv_file.status_code == 200 and csv_file.data.startswith(b"entry_id,")
+    xlsx = client.get("/api/v1/exports/payouts.xlsx", headers=keys["finance"])
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    _problem(client.get("/api/v1/exports/payouts.csv", headers=keys["marketing"]), 403)
+    _problem(client.get("/api/v1/exports/payouts.csv?batch=9", headers=keys["finance"]), 404)
+    _problem(client.get("/api/v1/exports/ledger.pdf", headers=keys["finance"]), 404)
+    made = client.post(
+        "/api/v1/api-keys", json={"name": "robot", "scope": "read"}, headers=keys["admin"]
+    )
+    assert made.status_code == 201 and made.get_json()["key"].startswith("cc_")
+    listed = client.get("/api/v1/api-keys", headers=keys["admin"]).get_json()["items"]
+    assert all("key" not in item for item in listed)
+    robot = {"Authorization": f"Bearer {made.get_json()['key']}"}
+    assert client.get("/api/v1/stores", headers=robot).status_code == 200
+    revoked = client.delete(f"/api/v1/api-keys/{made.get_json()['id']}", headers=keys["admin"])
+    assert revoked.get_json()["revoked"] is True
+    _problem(client.get("/api/v1/stores", headers=robot), 401)
+    store = client.post(
+        "/api/v1/stores",
+        json={
+            "platform": "shopify",
+            "domain": "n.myshopify.com",
+            "secret": "topsecret",
+            "currency": "USD",
+        },
+        headers=keys["admin"],
+    )
+    assert store.status_code == 201 and "topsecret" not in store.get_data(as_text=True)

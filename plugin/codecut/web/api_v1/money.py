@@ -14,6 +14,7 @@ from sqlmodel import col
 from ...commissions.adjustments import adjust
 from ...dates import check_period
 from ...db import transaction
+from ...errors import NotFound
 from ...models import (
     Campaign,
     Code,
@@ -28,8 +29,10 @@ from ...models import (
 )
 from ...money import format_minor
 from ...programme import influencers
+from ...reads import exports
 from ...reads.records import iso, payout_records
 from ...state import get_state
+from ..downloads import download
 from .base import MAX_ID, PageQuery, actor, after_id, api_v1, narrowed, needs, page, spec
 from .catalog import ERRORS, WRITE_ERRORS, Open
 
@@ -313,3 +316,47 @@ def add_adjustment() -> Any:
         influencer = session.get(Influencer, entry.influencer_id)
         assert influencer is not None
         return _entry(entry, influencer.email, None), 201
+
+
+# -- exports (finance) ---------------------------------------------------------------------------
+
+
+class BatchExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    batch: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class LedgerExportQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    first: date | None = Field(None, alias="from")
+    last: date | None = Field(None, alias="to")
+    by: Literal["recorded", "order"] = "recorded"
+
+
+_FILES = Documented(HTTP_200=None, **ERRORS)
+
+
+@api_v1.get("/api/v1/exports/payouts.<any(csv, xlsx):fmt>")
+@needs("finance")
+@spec.validate(query=BatchExportQuery, resp=_FILES, tags=["exports"])
+def export_payouts(fmt: str) -> Any:
+    """The payout export (all, or one batch's) as CSV or XLSX, as the finance API sends it."""
+    query: BatchExportQuery = request.context.query  # type: ignore[attr-defined]
+    if query.batch is not None:
+        with transaction(_engine(), readonly=True) as session:
+            if session.get(PayoutBatch, query.batch) is None:
+                raise NotFound(f"no payout batch with id {query.batch}")
+    return download(exports.payouts_export(batch_id=query.batch), fmt)
+
+
+@api_v1.get("/api/v1/exports/ledger.<any(csv, xlsx):fmt>")
+@needs("finance")
+@spec.validate(query=LedgerExportQuery, resp=_FILES, tags=["exports"])
+def export_ledger(fmt: str) -> Any:
+    """The ledger over a period (days in each store's zone) as CSV or XLSX."""
+    query: LedgerExportQuery = request.context.query  # type: ignore[attr-defined]
+    check_period(query.first, query.last)
+    which = exports.LedgerFilter(date_from=query.first, date_to=query.last, by=query.by)
+    return download(exports.ledger_export(which), fmt)

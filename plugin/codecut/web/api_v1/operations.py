@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask import request
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,16 +10,18 @@ from spectree import Response as Documented
 from sqlalchemy import select
 from sqlmodel import col
 
+from ...access import apikeys
 from ...db import transaction
 from ...inbox import replay
 from ...models import DeliveryStatus, EventStatus, WebhookEvent
 from ...outbox import endpoints
 from ...outbox.events import EVENT_TYPES
-from ...reads.records import event_record
+from ...programme import stores
+from ...reads.records import event_record, iso, store_record
 from ...state import get_state
 from ...storefronts import get_adapter
 from .base import PageQuery, actor, after_id, api_v1, needs, page, record, spec
-from .catalog import ERRORS, WRITE_ERRORS, Open
+from .catalog import ERRORS, WRITE_ERRORS, Open, StoreOut
 
 
 class EventOut(Open):
@@ -216,3 +218,98 @@ def endpoint_deliveries(endpoint_id: int) -> Any:
             for r in rows
         ]
     }
+
+
+# -- stores and keys (admin) ---------------------------------------------------------------------
+
+
+class StoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    platform: Literal["shopify", "woocommerce", "generic"]
+    domain: str = Field(max_length=255)
+    secret: str = Field(min_length=1, max_length=255, description="The webhook signing secret.")
+    currency: str = Field(min_length=3, max_length=3)
+    url: str | None = Field(None, max_length=500)
+    timezone: str = Field("UTC", max_length=64)
+
+
+class KeyOut(BaseModel):
+    id: int
+    name: str
+    scope: str
+    prefix: str
+    created_at: str
+    last_used_at: str | None
+    revoked: bool
+
+
+class KeyWithSecret(KeyOut):
+    key: str = Field(description="Shown once: it is not kept.")
+
+
+class KeyList(BaseModel):
+    items: list[KeyOut]
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    scope: Literal["read", "marketing", "finance", "admin"]
+
+
+def _key_record(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "scope": row.scope,
+        "prefix": row.prefix,
+        "created_at": iso(row.created_at),
+        "last_used_at": iso(row.last_used_at),
+        "revoked": row.revoked_at is not None,
+    }
+
+
+@api_v1.post("/api/v1/stores")
+@needs("admin")
+@spec.validate(json=StoreIn, resp=Documented(HTTP_201=StoreOut, **WRITE_ERRORS), tags=["stores"])
+def add_store() -> Any:
+    """A store whose signed webhooks Codecut accepts (its secret is never answered)."""
+    body: StoreIn = request.context.json  # type: ignore[attr-defined]
+    with transaction(_engine()) as session:
+        store = stores.add_store(session, **body.model_dump())
+        record(session, "store.add", "store", store.id, domain=store.domain)
+        return store_record(store), 201
+
+
+@api_v1.get("/api/v1/api-keys")
+@needs("admin")
+@spec.validate(resp=Documented(HTTP_200=KeyList, **ERRORS), tags=["api keys"])
+def list_keys() -> Any:
+    with transaction(_engine(), readonly=True) as session:
+        return {"items": [_key_record(k) for k in apikeys.list_keys(session)]}
+
+
+@api_v1.post("/api/v1/api-keys")
+@needs("admin")
+@spec.validate(
+    json=KeyIn, resp=Documented(HTTP_201=KeyWithSecret, **WRITE_ERRORS), tags=["api keys"]
+)
+def create_key() -> Any:
+    """A new key, in this answer only (only its hash is kept)."""
+    body: KeyIn = request.context.json  # type: ignore[attr-defined]
+    with transaction(_engine()) as session:
+        row, key = apikeys.create_key(session, name=body.name, scope=body.scope)
+        record(session, "apikey.create", "api_key", row.id, name=row.name, scope=row.scope)
+        return {**_key_record(row), "key": key}, 201
+
+
+@api_v1.delete("/api/v1/api-keys/<int:key_id>")
+@needs("admin")
+@spec.validate(resp=Documented(HTTP_200=KeyOut, **ERRORS), tags=["api keys"])
+def revoke_key(key_id: int) -> Any:
+    with transaction(_engine()) as session:
+        row = apikeys.revoke_key(session, key_id)
+        record(session, "apikey.revoke", "api_key", key_id)
+        return _key_record(row)
