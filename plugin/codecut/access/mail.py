@@ -150,17 +150,4 @@ def send_login_link(settings: Settings, *, to: str, name: str, link: str) -> Non
     if not settings.mail_server:
         log.warning("portal sign-in link for %s (no CODECUT_MAIL_SERVER set): %s", to, link)
         return
-    message = login_message(settings, to=to, name=name, link=link)
-    try:
-        with smtplib.SMTP(
-            settings.mail_server, settings.mail_port, timeout=_TIMEOUT_SECONDS
-        ) as smtp:
-            if settings.mail_use_tls:
-                smtp.starttls()
-            if settings.mail_username:
-                smtp.login(settings.mail_username, settings.mail_password or "")
-            smtp.send_message(message)
-    except (OSError, smtplib.SMTPException) as error:
-        raise MailError(
-            f"could not send the sign-in mail via {settings.mail_server}: {error}"
-        ) from error
+    _send(settings, login_message(settings, to=to, name=name, link=link), "sign-in")
