@@ -20,6 +20,9 @@ ROUTES = [
     ("POST", "/console/campaigns", "marketing"),
     ("GET", "/console/campaigns/nope", "read"),
     ("POST", "/console/campaigns/nope", "marketing"),
+    ("GET", "/console/influencers", "read"),
+    ("GET", "/console/influencers/nobody@example.com", "read"),
+    ("POST", "/console/influencers/nobody@example.com/adjustments", "finance"),
     ("GET", "/console/review", "marketing"),
     ("POST", "/console/review", "marketing"),
     ("GET", "/console/payouts", "finance"),
@@ -214,3 +217,37 @@ def test_the_admin_page_shows_keys_but_never_a_key(app, cli) -> None:
     assert "crm" in page and key[:10] in page and key not in page
     assert "https://crm.example.com/h" in page and "whsec_" not in page
     assert "apikey.create" in page and "webhook_endpoint.add" in page
+
+
+def test_influencers_found_shown_and_adjusted_by_finance(app, cli) -> None:
+    with transaction(engine_of(app)) as session:
+        anna = influencer(session, "anna@example.com", name="Anna Berg")
+        entry(session, anna, 6000)
+        influencer(session, "ben@example.com", name="Ben Okafor")
+    marketing = signed_in(app, "marketing")
+    found = marketing.get("/console/influencers?q=berg").get_data(as_text=True)
+    assert "anna@example.com" in found and "ben@example.com" not in found
+    assert "ben@example.com" in marketing.get("/console/influencers?status=active").get_data(
+        as_text=True
+    )
+    page = marketing.get("/console/influencers/anna@example.com").get_data(as_text=True)
+    assert "60.00" in page and "Book the adjustment" not in page
+    finance = signed_in(app, "finance")
+    token = csrf(finance, "/console/influencers/anna@example.com")
+    booked = finance.post(
+        "/console/influencers/anna@example.com/adjustments",
+        data={"csrf_token": token, "amount": "-5.00", "currency": "USD", "memo": "returned sample"},
+    )
+    assert booked.status_code == 303
+    shown = finance.get(booked.headers["Location"]).get_data(as_text=True)
+    assert "-5.00 USD booked" in shown and "55.00" in shown
+    for data, message in (
+        ({"amount": "abc", "currency": "USD", "memo": "x"}, "amount"),
+        ({"amount": "1.00", "currency": "EUR", "memo": "x"}, "never earned in EUR"),
+        ({"amount": "1.00", "currency": "USD", "memo": ""}, "memo"),
+    ):
+        refused = finance.post(
+            "/console/influencers/anna@example.com/adjustments", data={"csrf_token": token, **data}
+        )
+        assert refused.status_code == 400 and message in refused.get_data(as_text=True), data
+    assert marketing.get("/console/influencers?campaign=nope").status_code == 404

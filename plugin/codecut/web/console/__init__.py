@@ -7,7 +7,17 @@ CSRF token. One module per page group registers its routes on :data:`console`.
 
 from __future__ import annotations
 
-from . import admin, campaigns, deliveries, overview, payouts, review, signin
+from . import admin, campaigns, deliveries, influencers, overview, payouts, review, signin
 from .auth import console
 
-__all__ = ["admin", "campaigns", "console", "deliveries", "overview", "payouts", "review", "signin"]
+__all__ = [
+    "admin",
+    "campaigns",
+    "console",
+    "deliveries",
+    "influencers",
+    "overview",
+    "payouts",
+    "review",
+    "signin",
+]
