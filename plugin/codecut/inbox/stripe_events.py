@@ -5,7 +5,7 @@ money Stripe took back from a paid transfer as owed to the influencer again; ``a
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, TypeGuard
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 
 from ..commissions.adjustments import book_adjustment
 from ..errors import InvalidInput
-from ..models import EntryKind, Influencer, LedgerEntry, Payout, StripeEvent
+from ..models import EntryKind, Influencer, LedgerEntry, Payout, StripeEvent, storable
 from ..payouts import onboarding, stripe_client
 
 
@@ -25,7 +25,7 @@ def book_transfer_reversal(session: Session, transfer: dict[str, Any]) -> Ledger
     """
     transfer_id = transfer.get("id")
     reversed_amount = transfer.get("amount_reversed")
-    if not _storable(transfer_id) or not transfer_id or len(transfer_id) > 255:
+    if not storable(transfer_id) or not transfer_id or len(transfer_id) > 255:
         return None
     if isinstance(reversed_amount, bool) or not isinstance(reversed_amount, int):
         return None
@@ -73,10 +73,10 @@ def handle_stripe_event(session: Session, event: dict[str, Any], body: str) -> s
     Returns ``duplicate``, ``booked`` or ``ignored``.
     """
     event_id = event.get("id")
-    if not _storable(event_id) or not event_id.strip() or len(event_id) > 255:
+    if not storable(event_id) or not event_id.strip() or len(event_id) > 255:
         raise InvalidInput("the Stripe event has no usable id")
     kind = event.get("type")
-    kind = kind[:100] if _storable(kind) else ""
+    kind = kind[:100] if storable(kind) else ""
     if "\x00" in body:
         raise InvalidInput("the Stripe event holds a NUL character")
     try:
@@ -98,7 +98,7 @@ def record_account_update(session: Session, event: dict[str, Any]) -> bool:
     account = _data_object(event)
     account_id = account.get("id") if account else None
     created = event.get("created")
-    if account is None or not _storable(account_id) or not account_id:
+    if account is None or not storable(account_id) or not account_id:
         return False
     if isinstance(created, bool) or not isinstance(created, int) or not 0 < created < 2**33:
         return False
@@ -110,13 +110,6 @@ def record_account_update(session: Session, event: dict[str, Any]) -> bool:
     stored = onboarding.record_state(influencer, account, at=datetime.fromtimestamp(created, UTC))
     session.add(influencer)
     return stored
-
-
-def _storable(value: object) -> TypeGuard[str]:
-    """Text a database can store: a JSON escape can smuggle in a NUL or a lone surrogate."""
-    return isinstance(value, str) and not any(
-        char == "\x00" or "\ud800" <= char <= "\udfff" for char in value
-    )
 
 
 def _data_object(event: dict[str, Any]) -> dict[str, Any] | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
+from typing import TypeGuard, cast
 
 from sqlalchemy import Table
 from sqlmodel import SQLModel
@@ -38,3 +38,11 @@ def table_of(model: type[SQLModel]) -> Table:
     """The Core table of a model, for the hot paths' prebuilt statements (typed, unlike
     ``Model.__table__``)."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
+def storable(value: object) -> TypeGuard[str]:
+    """Text a database can store: a JSON escape can smuggle in a NUL (PostgreSQL refuses it) or a
+    lone surrogate (not encodable as UTF-8)."""
+    return isinstance(value, str) and not any(
+        char == "\x00" or "\ud800" <= char <= "\udfff" for char in value
+    )

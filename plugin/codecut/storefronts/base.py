@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from ..models.base import storable
 from ..money import MoneyError, to_minor
 from .limits import (
     EARLIEST,
@@ -245,7 +246,7 @@ def clean_text(value: str, path: str, max_length: int) -> str:
     text = value.strip()
     if len(text) > max_length:
         raise Rejected(f"malformed: {path} (longer than {max_length} characters)")
-    if "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text):
+    if not storable(text):
         raise Rejected(f"malformed: {path} (holds characters that are not text)")
     return text
 

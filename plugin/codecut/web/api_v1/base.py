@@ -30,6 +30,7 @@ from werkzeug.exceptions import HTTPException
 from ...access import apikeys, audit
 from ...db import is_transient, transaction
 from ...errors import CodecutError, InvalidInput
+from ...models import storable
 from ...programme.campaigns import get_campaign
 from ...programme.influencers import get_influencer
 from ...state import get_state
@@ -155,7 +156,7 @@ def _authorise() -> Response | None:
 def _unstorable(value: Any, depth: int = 0) -> bool:
     """Text no database should be handed: a NUL, or a lone surrogate from a JSON escape."""
     if isinstance(value, str):
-        return any(char == "\x00" or "\ud800" <= char <= "\udfff" for char in value)
+        return not storable(value)
     if depth > 50:
         return False
     if isinstance(value, dict):
