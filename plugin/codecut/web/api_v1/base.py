@@ -229,6 +229,18 @@ def after_id(cursor: str | None) -> int:
     return value
 
 
+def keyset(statement: Any, id_column: Any, query: PageQuery) -> Any:
+    """One page of ``statement`` in id order: the rows after the cursor, at most ``limit``."""
+    return (
+        statement.where(id_column > after_id(query.cursor)).order_by(id_column).limit(query.limit)
+    )
+
+
+def engine() -> Any:
+    """The app's engine (every route reads or writes in its own short transaction)."""
+    return get_state().engine
+
+
 def next_cursor(ids: list[int], limit: int) -> str | None:
     if len(ids) < limit or not ids:
         return None

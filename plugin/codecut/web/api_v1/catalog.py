@@ -15,8 +15,18 @@ from ...models import Campaign, Code, Influencer, InfluencerStatus, Store
 from ...programme import campaigns, codes, influencers, stores
 from ...reads.listings import campaign_detail, code_detail, influencer_detail
 from ...reads.records import code_record, influencer_record, store_record
-from ...state import get_state
-from .base import PageQuery, Problem, after_id, api_v1, narrowed, needs, page, record, spec
+from .base import (
+    PageQuery,
+    Problem,
+    api_v1,
+    engine,
+    keyset,
+    narrowed,
+    needs,
+    page,
+    record,
+    spec,
+)
 
 ERRORS = {"HTTP_400": Problem, "HTTP_401": Problem, "HTTP_403": Problem, "HTTP_404": Problem}
 WRITE_ERRORS = {**ERRORS, "HTTP_409": Problem}
@@ -143,10 +153,6 @@ class IssuedCodes(BaseModel):
     items: list[CodeOut]
 
 
-def _engine() -> Any:
-    return get_state().engine
-
-
 # -- stores --------------------------------------------------------------------------------------
 
 
@@ -156,13 +162,8 @@ def _engine() -> Any:
 def list_stores() -> Any:
     """Stores (never their secrets or credentials)."""
     query: PageQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
-        rows = session.scalars(
-            select(Store)
-            .where(col(Store.id) > after_id(query.cursor))
-            .order_by(col(Store.id))
-            .limit(query.limit)
-        ).all()
+    with transaction(engine(), readonly=True) as session:
+        rows = session.scalars(keyset(select(Store), col(Store.id), query)).all()
         return page([store_record(s) for s in rows], [s.id or 0 for s in rows], query.limit)
 
 
@@ -170,7 +171,7 @@ def list_stores() -> Any:
 @needs("read")
 @spec.validate(resp=Documented(HTTP_200=StoreOut, **ERRORS), tags=["stores"])
 def get_store(domain: str) -> Any:
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         return store_record(stores.get_store(session, domain))
 
 
@@ -184,13 +185,8 @@ def get_store(domain: str) -> Any:
 )
 def list_campaigns() -> Any:
     query: PageQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
-        rows = session.scalars(
-            select(Campaign)
-            .where(col(Campaign.id) > after_id(query.cursor))
-            .order_by(col(Campaign.id))
-            .limit(query.limit)
-        ).all()
+    with transaction(engine(), readonly=True) as session:
+        rows = session.scalars(keyset(select(Campaign), col(Campaign.id), query)).all()
         return page(
             [campaign_detail(session, c) for c in rows], [c.id or 0 for c in rows], query.limit
         )
@@ -200,7 +196,7 @@ def list_campaigns() -> Any:
 @needs("read")
 @spec.validate(resp=Documented(HTTP_200=CampaignOut, **ERRORS), tags=["campaigns"])
 def get_campaign(slug: str) -> Any:
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         return campaign_detail(session, campaigns.get_campaign(session, slug))
 
 
@@ -211,7 +207,7 @@ def get_campaign(slug: str) -> Any:
 )
 def create_campaign() -> Any:
     body: CampaignIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         campaign = campaigns.add_campaign(
             session,
             store_domain=body.store,
@@ -232,7 +228,7 @@ def create_campaign() -> Any:
 )
 def update_campaign(slug: str) -> Any:
     body: CampaignChange = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         campaign = campaigns.update_campaign(
             session,
             campaigns.get_campaign(session, slug),
@@ -259,8 +255,8 @@ def update_campaign(slug: str) -> Any:
 def list_influencers() -> Any:
     """Influencers by id, filtered by status and campaign."""
     query: InfluencerQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
-        statement = select(Influencer).where(col(Influencer.id) > after_id(query.cursor))
+    with transaction(engine(), readonly=True) as session:
+        statement = select(Influencer)
         if query.status:
             statement = statement.where(col(Influencer.status) == query.status.value)
         if query.campaign:
@@ -270,7 +266,7 @@ def list_influencers() -> Any:
                     select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id)
                 )
             )
-        rows = session.scalars(statement.order_by(col(Influencer.id)).limit(query.limit)).all()
+        rows = session.scalars(keyset(statement, col(Influencer.id), query)).all()
         return page([influencer_record(i) for i in rows], [i.id or 0 for i in rows], query.limit)
 
 
@@ -279,7 +275,7 @@ def list_influencers() -> Any:
 @spec.validate(resp=Documented(HTTP_200=InfluencerOut, **ERRORS), tags=["influencers"])
 def get_influencer(email: str) -> Any:
     """One influencer with their codes and balances per currency."""
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         return influencer_detail(session, email)
 
 
@@ -290,7 +286,7 @@ def get_influencer(email: str) -> Any:
 )
 def create_influencer() -> Any:
     body: InfluencerIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         influencer = influencers.add_influencer(session, **body.model_dump())
         record(session, "influencer.add", "influencer", influencer.id, email=influencer.email)
         out = influencer_record(influencer)
@@ -305,13 +301,12 @@ def create_influencer() -> Any:
 @spec.validate(query=CodeQuery, resp=Documented(HTTP_200=CodeList, **ERRORS), tags=["codes"])
 def list_codes() -> Any:
     query: CodeQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         statement = (
             select(Code, Influencer, Campaign, Store)
             .join(Influencer, col(Influencer.id) == col(Code.influencer_id))
             .join(Campaign, col(Campaign.id) == col(Code.campaign_id))
             .join(Store, col(Store.id) == col(Code.store_id))
-            .where(col(Code.id) > after_id(query.cursor))
         )
         statement = narrowed(
             session,
@@ -321,7 +316,7 @@ def list_codes() -> Any:
             campaign_column=col(Code.campaign_id),
             influencer_column=col(Code.influencer_id),
         )
-        rows = session.execute(statement.order_by(col(Code.id)).limit(query.limit)).all()
+        rows = session.execute(keyset(statement, col(Code.id), query)).all()
         return page([code_record(*row) for row in rows], [row[0].id for row in rows], query.limit)
 
 
@@ -330,7 +325,7 @@ def list_codes() -> Any:
 @spec.validate(json=CodeIn, resp=Documented(HTTP_201=CodeOut, **WRITE_ERRORS), tags=["codes"])
 def issue_code() -> Any:
     body: CodeIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         issued = codes.issue_code(
             session, influencer_email=body.influencer, campaign_slug=body.campaign, code=body.code
         )
@@ -344,7 +339,7 @@ def issue_code() -> Any:
 def issue_codes() -> Any:
     """A generated code for each influencer in the campaign, all or nothing."""
     body: CodesIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         issued = [
             codes.issue_code(session, influencer_email=email, campaign_slug=body.campaign)
             for email in body.influencers

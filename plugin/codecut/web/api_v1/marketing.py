@@ -19,8 +19,19 @@ from ...money import format_minor
 from ...programme import marketing
 from ...reads import kpis
 from ...reads.records import iso, post_record
-from ...state import get_state
-from .base import MAX_ID, PageQuery, actor, after_id, api_v1, narrowed, needs, page, record, spec
+from .base import (
+    MAX_ID,
+    PageQuery,
+    actor,
+    api_v1,
+    engine,
+    keyset,
+    narrowed,
+    needs,
+    page,
+    record,
+    spec,
+)
 from .catalog import ERRORS, WRITE_ERRORS, Open
 
 Measure = Literal[kpis.RANKABLE]  # type: ignore[valid-type]
@@ -127,10 +138,6 @@ class Decision(BaseModel):
     memo: str = Field(min_length=1, max_length=500, description="Why: kept with the decision.")
 
 
-def _engine() -> Any:
-    return get_state().engine
-
-
 @api_v1.get("/api/v1/campaigns/<slug>/report")
 @needs("read")
 @spec.validate(query=Period, resp=Documented(HTTP_200=Report, **ERRORS), tags=["reports"])
@@ -138,7 +145,7 @@ def campaign_report(slug: str) -> Any:
     """The campaign's measures and one row per influencer, as `codecut report campaign`."""
     query: Period = request.context.query  # type: ignore[attr-defined]
     check_period(query.first, query.last)
-    with transaction(_engine(), readonly=True, snapshot=True) as session:
+    with transaction(engine(), readonly=True, snapshot=True) as session:
         return kpis.campaign_report(session, slug, first=query.first, last=query.last).as_json()
 
 
@@ -151,7 +158,7 @@ def leaderboard() -> Any:
     """Influencers ranked by one measure, as `codecut report leaderboard`."""
     query: LeaderboardQuery = request.context.query  # type: ignore[attr-defined]
     check_period(query.first, query.last)
-    with transaction(_engine(), readonly=True, snapshot=True) as session:
+    with transaction(engine(), readonly=True, snapshot=True) as session:
         rows = kpis.leaderboard(
             session,
             by=query.by,
@@ -180,11 +187,9 @@ def _filtered(session: Any, statement: Any, model: Any, query: ByCampaign) -> An
 @spec.validate(query=ByCampaign, resp=Documented(HTTP_200=PostList, **ERRORS), tags=["posts"])
 def list_posts() -> Any:
     query: ByCampaign = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
-        statement = _filtered(
-            session, select(Post).where(col(Post.id) > after_id(query.cursor)), Post, query
-        )
-        rows = session.scalars(statement.order_by(col(Post.id)).limit(query.limit)).all()
+    with transaction(engine(), readonly=True) as session:
+        statement = _filtered(session, select(Post), Post, query)
+        rows = session.scalars(keyset(statement, col(Post.id), query)).all()
         return page([post_record(session, p) for p in rows], [p.id or 0 for p in rows], query.limit)
 
 
@@ -194,7 +199,7 @@ def list_posts() -> Any:
 def add_post() -> Any:
     body: PostIn = request.context.json  # type: ignore[attr-defined]
     figures = body.model_dump(include={"reach", "likes", "comments", "shares", "saves"})
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         post = marketing.add_post(
             session,
             influencer_email=body.influencer,
@@ -228,18 +233,17 @@ def _seeding_record(
 @spec.validate(query=ByCampaign, resp=Documented(HTTP_200=SeedingList, **ERRORS), tags=["seeding"])
 def list_seeding() -> Any:
     query: ByCampaign = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         statement = _filtered(
             session,
             select(Seeding, Influencer, Campaign, Store)
             .join(Influencer, col(Influencer.id) == col(Seeding.influencer_id))
             .join(Campaign, col(Campaign.id) == col(Seeding.campaign_id))
-            .join(Store, col(Store.id) == col(Campaign.store_id))
-            .where(col(Seeding.id) > after_id(query.cursor)),
+            .join(Store, col(Store.id) == col(Campaign.store_id)),
             Seeding,
             query,
         )
-        rows = session.execute(statement.order_by(col(Seeding.id)).limit(query.limit)).all()
+        rows = session.execute(keyset(statement, col(Seeding.id), query)).all()
         return page(
             [_seeding_record(*row) for row in rows], [row[0].id for row in rows], query.limit
         )
@@ -252,7 +256,7 @@ def list_seeding() -> Any:
 )
 def add_seeding() -> Any:
     body: SeedingIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         seeding = marketing.add_seeding(
             session,
             influencer_email=body.influencer,
@@ -276,14 +280,14 @@ def add_seeding() -> Any:
 def held() -> Any:
     """Commissions held by the leak rules, oldest first (as `codecut review list`)."""
     query: ReviewQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         rows = review.held(session, campaign=query.campaign, rule=query.rule)
         return {"items": [r.as_record() for r in rows]}
 
 
 def _decide(decide: Any) -> Any:
     body: Decision = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         rows = decide(session, body.entry_ids, memo=body.memo, actor=actor())
         return {"items": [r.as_record() for r in rows]}
 

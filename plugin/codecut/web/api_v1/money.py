@@ -31,9 +31,19 @@ from ...money import format_minor
 from ...programme import influencers
 from ...reads import exports
 from ...reads.records import iso, payout_records
-from ...state import get_state
 from ..downloads import download
-from .base import MAX_ID, PageQuery, actor, after_id, api_v1, narrowed, needs, page, spec
+from .base import (
+    MAX_ID,
+    PageQuery,
+    actor,
+    api_v1,
+    engine,
+    keyset,
+    narrowed,
+    needs,
+    page,
+    spec,
+)
 from .catalog import ERRORS, WRITE_ERRORS, Open
 
 
@@ -138,10 +148,6 @@ class AdjustmentIn(BaseModel):
     new_currency: bool = False
 
 
-def _engine() -> Any:
-    return get_state().engine
-
-
 def _window(statement: Any, column: Any, query: Dated) -> Any:
     check_period(query.first, query.last)
     if query.first:
@@ -158,8 +164,8 @@ def _window(statement: Any, column: Any, query: Dated) -> Any:
 @spec.validate(query=PayoutQuery, resp=Documented(HTTP_200=PayoutList, **ERRORS), tags=["payouts"])
 def list_payouts() -> Any:
     query: PayoutQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
-        statement = select(Payout).where(col(Payout.id) > after_id(query.cursor))
+    with transaction(engine(), readonly=True) as session:
+        statement = select(Payout)
         if query.batch:
             statement = statement.where(col(Payout.batch_id) == query.batch)
         if query.status:
@@ -169,7 +175,7 @@ def list_payouts() -> Any:
                 col(Payout.influencer_id)
                 == influencers.get_influencer(session, query.influencer).id
             )
-        rows = list(session.scalars(statement.order_by(col(Payout.id)).limit(query.limit)))
+        rows = list(session.scalars(keyset(statement, col(Payout.id), query)))
         return page(payout_records(session, rows), [p.id or 0 for p in rows], query.limit)
 
 
@@ -178,13 +184,8 @@ def list_payouts() -> Any:
 @spec.validate(query=PageQuery, resp=Documented(HTTP_200=BatchList, **ERRORS), tags=["payouts"])
 def list_batches() -> Any:
     query: PageQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
-        rows = session.scalars(
-            select(PayoutBatch)
-            .where(col(PayoutBatch.id) > after_id(query.cursor))
-            .order_by(col(PayoutBatch.id))
-            .limit(query.limit)
-        ).all()
+    with transaction(engine(), readonly=True) as session:
+        rows = session.scalars(keyset(select(PayoutBatch), col(PayoutBatch.id), query)).all()
         items = [
             {
                 "batch_id": b.id,
@@ -206,14 +207,13 @@ def list_batches() -> Any:
 def list_orders() -> Any:
     """Orders that used a code of ours, by id; ``from``/``to`` filter by the day placed (UTC)."""
     query: Dated = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         statement = (
             select(Order, Store.domain, Code.code, Influencer.email, Campaign.slug)  # type: ignore[call-overload]
             .join(Store, col(Store.id) == col(Order.store_id))
             .join(Code, col(Code.id) == col(Order.code_id))
             .join(Influencer, col(Influencer.id) == col(Order.influencer_id))
             .join(Campaign, col(Campaign.id) == col(Order.campaign_id))
-            .where(col(Order.id) > after_id(query.cursor))
         )
         statement = narrowed(
             session,
@@ -224,7 +224,7 @@ def list_orders() -> Any:
             influencer_column=col(Order.influencer_id),
         )
         statement = _window(statement, col(Order.placed_at), query)
-        rows = session.execute(statement.order_by(col(Order.id)).limit(query.limit)).all()
+        rows = session.execute(keyset(statement, col(Order.id), query)).all()
         items = [
             {
                 "store": domain,
@@ -254,12 +254,11 @@ def list_entries() -> Any:
     """Ledger entries by id, as booked (``status`` is the stored one: pending, approved, held,
     void; ``paid`` is derived and shown by the exports)."""
     query: EntryQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         statement = (
             select(LedgerEntry, Influencer.email, Order.external_id)  # type: ignore[call-overload]
             .join(Influencer, col(Influencer.id) == col(LedgerEntry.influencer_id))
             .outerjoin(Order, col(Order.id) == col(LedgerEntry.order_id))
-            .where(col(LedgerEntry.id) > after_id(query.cursor))
         )
         statement = narrowed(
             session,
@@ -274,7 +273,7 @@ def list_entries() -> Any:
         if query.kind:
             statement = statement.where(col(LedgerEntry.kind) == query.kind)
         statement = _window(statement, col(LedgerEntry.occurred_at), query)
-        rows = session.execute(statement.order_by(col(LedgerEntry.id)).limit(query.limit)).all()
+        rows = session.execute(keyset(statement, col(LedgerEntry.id), query)).all()
         items = [_entry(e, email, external) for e, email, external in rows]
         return page(items, [row[0].id for row in rows], query.limit)
 
@@ -303,7 +302,7 @@ def _entry(entry: LedgerEntry, email: str, external_id: str | None) -> dict[str,
 def add_adjustment() -> Any:
     """A manual correction, booked and audited (as `codecut commissions adjust`)."""
     body: AdjustmentIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         entry = adjust(
             session,
             influencer_email=body.influencer,
@@ -345,7 +344,7 @@ def export_payouts(fmt: str) -> Any:
     """The payout export (all, or one batch's) as CSV or XLSX, as the finance API sends it."""
     query: BatchExportQuery = request.context.query  # type: ignore[attr-defined]
     if query.batch is not None:
-        with transaction(_engine(), readonly=True) as session:
+        with transaction(engine(), readonly=True) as session:
             if session.get(PayoutBatch, query.batch) is None:
                 raise NotFound(f"no payout batch with id {query.batch}")
     return download(exports.payouts_export(batch_id=query.batch), fmt)

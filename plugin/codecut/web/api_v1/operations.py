@@ -20,7 +20,7 @@ from ...programme import stores
 from ...reads.records import event_record, iso, store_record
 from ...state import get_state
 from ...storefronts import get_adapter
-from .base import PageQuery, actor, after_id, api_v1, needs, page, record, spec
+from .base import PageQuery, actor, after_id, api_v1, engine, needs, page, record, spec
 from .catalog import ERRORS, WRITE_ERRORS, Open, StoreOut
 
 
@@ -84,10 +84,6 @@ class Deliveries(BaseModel):
     items: list[dict[str, Any]]
 
 
-def _engine() -> Any:
-    return get_state().engine
-
-
 @api_v1.get("/api/v1/events")
 @needs("read")
 @spec.validate(query=EventQuery, resp=Documented(HTTP_200=EventList, **ERRORS), tags=["events"])
@@ -95,7 +91,7 @@ def list_events() -> Any:
     """Stored deliveries, newest first (never their bodies: they hold buyers' data)."""
     query: EventQuery = request.context.query  # type: ignore[attr-defined]
     start = after_id(query.cursor)
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         statement = select(WebhookEvent)
         if start:
             statement = statement.where(col(WebhookEvent.id) < start)
@@ -114,13 +110,13 @@ def replay_event(event_id: int) -> Any:
     """Run a stored delivery through processing again (booked at most once, as always)."""
     settings = get_state().settings
     receipt = replay.replay(
-        _engine(),
+        engine(),
         event_id,
         get_adapter,
         hold_days=settings.hold_days,
         coupon_sites=settings.coupon_sites,
     )
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         record(session, "event.replay", "webhook_event", event_id, status=receipt.status)
     return receipt.as_json()
 
@@ -129,7 +125,7 @@ def replay_event(event_id: int) -> Any:
 @needs("admin")
 @spec.validate(resp=Documented(HTTP_200=EndpointList, **ERRORS), tags=["webhook endpoints"])
 def list_endpoints() -> Any:
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         return {
             "items": [
                 endpoints.endpoint_record(session, e) for e in endpoints.list_endpoints(session)
@@ -147,7 +143,7 @@ def list_endpoints() -> Any:
 def add_endpoint() -> Any:
     """A new endpoint; its signing secret is in this answer only."""
     body: EndpointIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         endpoint = endpoints.add_endpoint(
             session,
             url=body.url,
@@ -160,7 +156,7 @@ def add_endpoint() -> Any:
 
 
 def _change(endpoint_id: int, change: Any) -> Any:
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         endpoint = change(session, endpoint_id, actor=actor())
         return endpoints.endpoint_record(session, endpoint)
 
@@ -184,7 +180,7 @@ def enable_endpoint(endpoint_id: int) -> Any:
 @spec.validate(resp=Documented(HTTP_200=EndpointWithSecret, **ERRORS), tags=["webhook endpoints"])
 def rotate_endpoint_secret(endpoint_id: int) -> Any:
     """A new secret, in this answer only; the old one signs beside it for 24 hours."""
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         endpoint = endpoints.rotate_secret(session, endpoint_id, actor=actor())
         return {**endpoints.endpoint_record(session, endpoint), "secret": endpoint.secret}
 
@@ -193,7 +189,7 @@ def rotate_endpoint_secret(endpoint_id: int) -> Any:
 @needs("admin")
 @spec.validate(resp=Documented(HTTP_204=None, **ERRORS), tags=["webhook endpoints"])
 def remove_endpoint(endpoint_id: int) -> Any:
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         endpoints.remove_endpoint(session, endpoint_id, actor=actor())
     return "", 204
 
@@ -205,7 +201,7 @@ def remove_endpoint(endpoint_id: int) -> Any:
 )
 def endpoint_deliveries(endpoint_id: int) -> Any:
     query: DeliveryQuery = request.context.query  # type: ignore[attr-defined]
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         rows = endpoints.list_deliveries(
             session,
             endpoint_id,
@@ -277,7 +273,7 @@ def _key_record(row: Any) -> dict[str, Any]:
 def add_store() -> Any:
     """A store whose signed webhooks Codecut accepts (its secret is never answered)."""
     body: StoreIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         store = stores.add_store(session, **body.model_dump())
         record(session, "store.add", "store", store.id, domain=store.domain)
         return store_record(store), 201
@@ -287,7 +283,7 @@ def add_store() -> Any:
 @needs("admin")
 @spec.validate(resp=Documented(HTTP_200=KeyList, **ERRORS), tags=["api keys"])
 def list_keys() -> Any:
-    with transaction(_engine(), readonly=True) as session:
+    with transaction(engine(), readonly=True) as session:
         return {"items": [_key_record(k) for k in apikeys.list_keys(session)]}
 
 
@@ -299,7 +295,7 @@ def list_keys() -> Any:
 def create_key() -> Any:
     """A new key, in this answer only (only its hash is kept)."""
     body: KeyIn = request.context.json  # type: ignore[attr-defined]
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         row, key = apikeys.create_key(session, name=body.name, scope=body.scope)
         record(session, "apikey.create", "api_key", row.id, name=row.name, scope=row.scope)
         return {**_key_record(row), "key": key}, 201
@@ -309,7 +305,7 @@ def create_key() -> Any:
 @needs("admin")
 @spec.validate(resp=Documented(HTTP_200=KeyOut, **ERRORS), tags=["api keys"])
 def revoke_key(key_id: int) -> Any:
-    with transaction(_engine()) as session:
+    with transaction(engine()) as session:
         row = apikeys.revoke_key(session, key_id)
         record(session, "apikey.revoke", "api_key", key_id)
         return _key_record(row)
