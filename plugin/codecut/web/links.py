@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from flask import Blueprint, redirect, request
-from sqlalchemy import Connection, Row, bindparam, select, text
+from sqlalchemy import Connection, Row, bindparam, select
 from sqlmodel import col
 from werkzeug.wrappers import Response
 
@@ -88,15 +88,11 @@ def follow(code: str) -> Response | tuple[str, int]:
     counted = clicks.is_counted(request.method, dict(request.headers))
     # A person's click is looked up and appended in one transaction, committed before the
     # redirect is answered; anything else only reads.
-    engine = get_state().engine
-    with connection_transaction(engine, readonly=not counted) as connection:
-        if counted and engine.dialect.name == "postgresql" and could_be_code(wanted):
-            rows = _count_in_one_statement(connection, wanted, store_domain)
-        else:
-            rows = _codes_named(connection, wanted, store_domain)
-            if counted and _earning(rows):
-                _count(connection, rows[0].code_id)
+    with connection_transaction(get_state().engine, readonly=not counted) as connection:
+        rows = _codes_named(connection, wanted, store_domain)
         earning = _earning(rows)
+        if earning and counted:
+            _count(connection, rows[0].code_id)
     stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         store = rows[0]
@@ -122,49 +118,6 @@ def _earning(rows: list[Row[Any]]) -> bool:
         len({row.store_id for row in rows}) == 1
         and rows[0].active
         and rows[0].status == InfluencerStatus.ACTIVE
-    )
-
-
-#: PostgreSQL: the lookup and the click in one round trip (a data-modifying CTE); the click is
-#: appended only when exactly one live code of an active influencer matches, as ``_earning`` says.
-_LOOKUP_AND_COUNT = text(
-    """
-    WITH found AS (
-        SELECT c.id AS code_id, c.active, i.status, s.id AS store_id, s.platform, s.url,
-               s.domain
-        FROM codecut_code c
-        JOIN codecut_store s ON s.id = c.store_id
-        JOIN codecut_influencer i ON i.id = c.influencer_id
-        WHERE c.code = :code AND (:domain = '' OR s.domain = :domain)
-    ), appended AS (
-        INSERT INTO codecut_click (code_id, clicked_at, day, visitor)
-        SELECT code_id, :at, :day, :visitor FROM found
-        WHERE active AND status = :live AND (SELECT count(*) FROM found) = 1
-        RETURNING code_id
-    )
-    SELECT found.*, (SELECT count(*) FROM appended) AS appended FROM found
-    """
-)
-
-
-def _count_in_one_statement(
-    connection: Connection, wanted: str, store_domain: str
-) -> list[Row[Any]]:
-    if "\x00" in store_domain:  # PostgreSQL text holds no NUL
-        return []
-    now = utcnow()
-    return list(
-        connection.execute(
-            _LOOKUP_AND_COUNT,
-            {
-                "code": wanted,
-                "domain": store_domain,
-                "at": now,
-                "day": now.date(),
-                "visitor": _visitor(now),
-                "live": InfluencerStatus.ACTIVE.value,
-            },
-        ).all()
     )
 
 
