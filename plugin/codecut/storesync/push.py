@@ -196,8 +196,7 @@ def _upsert(
     if row is None:
         row = CodePush(code_id=code_id, state=state)
     row.state, row.job_id, row.reason, row.updated_at = state, job_id, reason, now
-    if external_id is not None or state != CodePushState.DEACTIVATED:
-        row.external_id = external_id or row.external_id
+    row.external_id = external_id or row.external_id  # the store's id, once known, is kept
     session.add(row)
 
 

@@ -14,12 +14,13 @@ from typing import Any, cast
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_currency
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from ..db import is_transient
-from ..errors import CodecutError
+from ..access import ratelimit
+from ..db import is_transient, transaction
+from ..errors import CodecutError, RateLimited
 from ..money import to_decimal
 from ..state import get_state
 from .statuses import status_of
@@ -134,6 +135,30 @@ _HTTP_TITLES = {
     405: "That is not how this page is used",
     413: "That was too much",
 }
+
+
+def over_limit(*limits: ratelimit.Limit) -> Any:
+    """Count a sign-in attempt (committed even when refused): a 429 page with ``Retry-After``
+    if it is over a limit, else None. The portal's and the console's sign-ins share it."""
+    with transaction(get_state().engine) as db:
+        try:
+            ratelimit.hit(db, *limits)
+        except RateLimited as error:
+            limited: RateLimited | None = error
+        else:
+            limited = None
+    if limited is None:
+        return None
+    minutes = max(1, -(-limited.retry_after // 60))
+    body, status = message_page(
+        429,
+        "Please wait a few minutes",
+        f"There have been too many sign-in attempts. Try again in {minutes} minute"
+        f"{'s' if minutes != 1 else ''}. A link already sent to you still works.",
+    )
+    response = current_app.make_response((body, status))
+    response.headers["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:

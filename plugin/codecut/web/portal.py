@@ -33,7 +33,6 @@ from sqlmodel import Session
 
 from ..access import login_links, mail, ratelimit, sessions
 from ..db import transaction
-from ..errors import RateLimited
 from ..models import Influencer, id_of, utcnow
 from ..payouts import onboarding
 from ..reads import portal as portal_queries
@@ -41,7 +40,15 @@ from ..reads.balances import UNPAID_PAYOUTS
 from ..reads.exports import LedgerFilter, Tally, ledger_export
 from ..state import get_state
 from . import charts
-from .pages import day, message_page, money, money_short, register_page_errors, viewer_locale
+from .pages import (
+    day,
+    message_page,
+    money,
+    money_short,
+    over_limit,
+    register_page_errors,
+    viewer_locale,
+)
 from .statuses import status_of
 from .urls import login_url, share_url
 
@@ -176,7 +183,7 @@ def request_link() -> Any:
         return render_template(
             "portal/login.html", error="Please enter your email address.", email=email
         ), 400
-    refused = _over_limit(ratelimit.email_limit(email), ratelimit.address_limit(_client_address()))
+    refused = over_limit(ratelimit.email_limit(email), ratelimit.address_limit(_client_address()))
     if refused is not None:
         return refused
     state = get_state()
@@ -196,31 +203,6 @@ def request_link() -> Any:
             # Same answer as for an unknown address; the operator sees why in the log.
             mail.log.exception("sign-in mail to %s failed", message["to"])
     return render_template("portal/login_sent.html", email=email)
-
-
-def _over_limit(*limits: ratelimit.Limit) -> Any:
-    """Count this attempt (committed even when refused); a 429 page if over a limit, else None."""
-    with transaction(get_state().engine) as db:
-        try:
-            ratelimit.hit(db, *limits)
-        except RateLimited as error:
-            limited: RateLimited | None = error
-        else:
-            limited = None
-    return None if limited is None else _rate_limited(limited)
-
-
-def _rate_limited(error: RateLimited) -> Any:
-    minutes = max(1, -(-error.retry_after // 60))
-    body, status = message_page(
-        429,
-        "Please wait a few minutes",
-        f"There have been too many sign-in attempts. Try again in {minutes} minute"
-        f"{'s' if minutes != 1 else ''}. A link already sent to you still works.",
-    )
-    response = current_app.make_response((body, status))
-    response.headers["Retry-After"] = str(error.retry_after)
-    return response
 
 
 def _link_refused(error: login_links.LinkError) -> Any:
@@ -254,7 +236,7 @@ def confirm(token: str) -> Any:
 
 @portal.post("/portal/login/<token>")
 def sign_in(token: str) -> Any:
-    refused = _over_limit(ratelimit.address_limit(_client_address()))
+    refused = over_limit(ratelimit.address_limit(_client_address()))
     if refused is not None:
         return refused
     state = get_state()

@@ -8,9 +8,8 @@ from flask import make_response, redirect, render_template, request, url_for
 
 from ...access import login_links, mail, ratelimit, sessions, staff
 from ...db import transaction
-from ...errors import RateLimited
 from ...state import get_state
-from ..pages import message_page
+from ..pages import message_page, over_limit
 from ..statuses import status_of
 from ..urls import console_login_url
 from .auth import (
@@ -31,15 +30,6 @@ def login() -> Any:
     return render_template("console/login.html", note=note, email="")
 
 
-def _limited(*limits: ratelimit.Limit) -> Any:
-    with transaction(get_state().engine) as db:
-        try:
-            ratelimit.hit(db, *limits)
-        except RateLimited as error:
-            return message_page(429, "Please wait a few minutes", error.message)
-    return None
-
-
 @console.post("/console/login")
 def request_link() -> Any:
     email = request.form.get("email", "").strip()
@@ -47,7 +37,7 @@ def request_link() -> Any:
         return render_template(
             "console/login.html", error="Please enter your email address.", email=email
         ), 400
-    refused = _limited(ratelimit.email_limit(email), ratelimit.address_limit(request.remote_addr))
+    refused = over_limit(ratelimit.email_limit(email), ratelimit.address_limit(request.remote_addr))
     if refused is not None:
         return refused
     state = get_state()
@@ -90,7 +80,7 @@ def confirm(token: str) -> Any:
 
 @console.post("/console/login/<token>")
 def sign_in(token: str) -> Any:
-    refused = _limited(ratelimit.address_limit(request.remote_addr))
+    refused = over_limit(ratelimit.address_limit(request.remote_addr))
     if refused is not None:
         return refused
     state = get_state()
