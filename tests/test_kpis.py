@@ -17,7 +17,7 @@ from codecut.db import transaction
 from codecut.models import Code
 from codecut.programme import influencers, marketing
 from codecut.programme.codes import issue_code
-from codecut.reads.kpis import campaign_report, tier
+from codecut.reads.kpis import campaign_report, refreshed, tier
 from codecut.storefronts.base import CancelEvent, RefundEvent
 
 SLUG = "shopify-launch"
@@ -80,7 +80,7 @@ def _seed_worked_example(engine) -> None:  # type: ignore[no-untyped-def]
 
 def test_every_measure_worked_by_hand(engine) -> None:  # type: ignore[no-untyped-def]
     _seed_worked_example(engine)
-    with transaction(engine, readonly=True) as s:
+    with refreshed(engine) as s:
         report = campaign_report(s, SLUG)
     anna, ben = report.influencers
     assert anna == {
@@ -125,7 +125,7 @@ def test_every_measure_worked_by_hand(engine) -> None:  # type: ignore[no-untype
 
 def test_the_period_is_order_days(engine) -> None:  # type: ignore[no-untyped-def]
     _seed_worked_example(engine)
-    with transaction(engine, readonly=True) as s:
+    with refreshed(engine) as s:
         after = campaign_report(s, SLUG, first=DAY1.date() + timedelta(days=1))
         only = campaign_report(s, SLUG, first=DAY1.date(), last=DAY1.date())
     assert after.campaign["orders"] == 0 and after.campaign["clicks"] == 2  # day two's clicks
@@ -216,7 +216,7 @@ def test_posts_and_seeding_commands(app, engine, cli, tmp_path) -> None:  # type
 )
 def test_totals_are_the_sums_of_the_rows(engine, bases, clicked) -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as connection:
-        for table in ("codecut_click", "codecut_ledger_entry", "codecut_order"):
+        for table in ("codecut_kpi_mark", "codecut_click", "codecut_ledger_entry", "codecut_order"):
             connection.exec_driver_sql(f"DELETE FROM {table}")
     with transaction(engine, readonly=True) as s:
         ready = s.scalars(select(Code.id)).first() is not None
@@ -231,7 +231,7 @@ def test_totals_are_the_sums_of_the_rows(engine, bases, clicked) -> None:  # typ
         book(engine, *events)
     for code, who in clicked:
         _click(engine, code, DAY1, str(who))
-    with transaction(engine, readonly=True) as s:
+    with refreshed(engine) as s:
         report = campaign_report(s, SLUG)
     for measure in ("clicks", "unique_clicks", "orders", "posts", "reach"):
         assert report.campaign[measure] == sum(r[measure] for r in report.influencers)

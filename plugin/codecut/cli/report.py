@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from ..dates import check_period
-from ..db import transaction
 from ..reads import kpis
 from ._common import day_option, echo_json, engine, group
 
@@ -74,7 +73,7 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> None:
 def report_campaign(slug: str, first: date | None, last: date | None, fmt: str) -> None:
     """One row per influencer and the campaign's totals."""
     check_period(first, last)
-    with transaction(engine(), readonly=True, snapshot=True) as session:
+    with kpis.refreshed(engine()) as session:
         report = kpis.campaign_report(session, slug, first=first, last=last)
     if fmt == "json":
         echo_json(report.as_json())
@@ -110,7 +109,7 @@ def report_leaderboard(
 ) -> None:
     """Influencers ranked by one measure, highest first."""
     check_period(first, last)
-    with transaction(engine(), readonly=True, snapshot=True) as session:
+    with kpis.refreshed(engine()) as session:
         rows = kpis.leaderboard(
             session, by=by, slug=slug, limit=limit, min_orders=min_orders, first=first, last=last
         )

@@ -14,6 +14,7 @@ from .catalog import (
     Store,
 )
 from .inbox import EventStatus, WebhookEvent
+from .kpis import KEPT_FIGURES, KpiDay, KpiMark, KpiTotal
 from .ledger import Approval, EntryKind, EntryStatus, LedgerEntry, Order
 from .marketing import Post, Seeding
 from .outbox import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -28,6 +29,7 @@ from .payouts import (
 )
 
 __all__ = [
+    "KEPT_FIGURES",
     "TABLE_PREFIX",
     "ApiKey",
     "Approval",
@@ -44,6 +46,9 @@ __all__ = [
     "EventStatus",
     "Influencer",
     "InfluencerStatus",
+    "KpiDay",
+    "KpiMark",
+    "KpiTotal",
     "LedgerEntry",
     "LoginAttempt",
     "Order",

@@ -41,6 +41,8 @@ class Order(SQLModel, table=True):
         UniqueConstraint("store_id", "external_id"),
         Index(None, "influencer_id", "placed_at"),
         Index(None, "code_id", "customer_key"),
+        # What changed since the campaign figures were last kept (codecut.reads.kpi_days).
+        Index(None, "updated_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,14 +1,17 @@
 """Who is worth it: a campaign's figures per influencer and in total, over a period of order dates.
 
-One definition of every measure, used by ``codecut report`` (and by the API and the console as
-they come). Days are the store's (:mod:`codecut.dates`); money is in the store's currency (a
-campaign belongs to one store, so nothing is summed across currencies) and shown as a decimal
-string with the currency's decimals; ratios are fractions (0.25, not 25) and ``None`` when their
+One definition of every measure, used by ``codecut report``, the admin API and the console.
+Clicks and orders are read from the figures :mod:`codecut.reads.kpi_days` keeps per influencer
+and store day; :func:`refreshed` brings those up to date and opens the snapshot a report reads.
+Days are the store's (:mod:`codecut.dates`); money is in the store's currency (a campaign belongs
+to one store, so nothing is summed across currencies) and shown as a decimal string with the
+currency's decimals; ratios are fractions (0.25, not 25) and ``None`` when their
 denominator is 0.
 
 The measures (``MEASURES``):
 
-* ``clicks``: counted share-link clicks; ``unique_clicks``: distinct (day, visitor) pairs;
+* ``clicks``: counted share-link clicks; ``unique_clicks``: distinct (day, visitor) pairs, counted
+  per store day;
 * ``orders``: paid, non-test orders using the influencer's code in this campaign, placed in the
   period (self-referrals left out; refunded and cancelled orders in); ``conversion_rate``:
   orders / unique clicks;
@@ -27,29 +30,30 @@ The measures (``MEASURES``):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
-from ..dates import day_end, day_start
+from ..dates import local_day
+from ..db import transaction
 from ..models import (
     Campaign,
-    Click,
     Code,
-    EntryKind,
     Influencer,
-    LedgerEntry,
-    Order,
     Post,
     Seeding,
     Store,
 )
 from ..money import format_minor
 from ..programme.campaigns import get_campaign
+from . import kpi_days
+from .portal import week_start
 
 #: Every measure of a report row, in the order reports show them.
 MEASURES = (
@@ -200,10 +204,19 @@ class Report:
         return {"campaign": self.campaign, "influencers": self.influencers}
 
 
+@contextmanager
+def refreshed(engine: Engine) -> Iterator[Session]:
+    """A read-only snapshot of up-to-date figures: every report starts here."""
+    kpi_days.refresh(engine)
+    with transaction(engine, readonly=True, snapshot=True) as session:
+        yield session
+
+
 def campaign_report(
     session: Session, slug: str, *, first: date | None = None, last: date | None = None
 ) -> Report:
-    """The campaign's figures over the order dates ``first``..``last`` (the store's days)."""
+    """The campaign's figures over the order dates ``first``..``last`` (the store's days), as
+    of the last refresh (open ``session`` with :func:`refreshed`)."""
     campaign = get_campaign(session, slug)
     store = session.get(Store, campaign.store_id)
     assert store is not None  # a foreign key
@@ -212,44 +225,126 @@ def campaign_report(
         p.id: p
         for p in session.scalars(select(Influencer).where(col(Influencer.id).in_(list(tallies))))
     }
-    total = Tally()
     rows = []
     for influencer_id, t in tallies.items():
         person = people[influencer_id]
         t.followers = person.followers
-        total.add(t)
         rows.append({"email": person.email, "name": person.name, **measures(t, store.currency)})
     rows.sort(key=lambda row: row["email"])
-    return Report(
-        campaign={
-            "slug": campaign.slug,
-            "name": campaign.name,
-            "store": store.domain,
-            "currency": store.currency,
-            "from": first.isoformat() if first else None,
-            "to": last.isoformat() if last else None,
-            "influencers": len(rows),
-            **measures(total, store.currency, followers_tier=False),
-        },
-        influencers=rows,
+    return Report(campaign=_totals(campaign, store, tallies, first, last), influencers=rows)
+
+
+def _totals(
+    campaign: Campaign,
+    store: Store,
+    tallies: dict[int, Tally],
+    first: date | None,
+    last: date | None,
+) -> dict[str, Any]:
+    """The campaign's row: the sums of the influencers' figures (``followers`` set on them)."""
+    total = Tally()
+    for t in tallies.values():
+        total.add(t)
+    return {
+        "slug": campaign.slug,
+        "name": campaign.name,
+        "store": store.domain,
+        "currency": store.currency,
+        "from": first.isoformat() if first else None,
+        "to": last.isoformat() if last else None,
+        "influencers": len(tallies),
+        **measures(total, store.currency, followers_tier=False),
+    }
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    starts_on: date  # a Monday
+    orders: int
+    revenue: int  # minor units of the store's currency
+    commission: int
+
+
+@dataclass
+class Overview:
+    """What the console's overview shows of a campaign: the report's totals, its best and
+    weakest influencers by revenue, and its weeks by order date."""
+
+    campaign: dict[str, Any]
+    top: list[dict[str, Any]]
+    bottom: list[dict[str, Any]]
+    weeks: list[WeekFigures]
+
+
+def campaign_overview(
+    session: Session,
+    slug: str,
+    *,
+    first: date | None = None,
+    last: date | None = None,
+    shown: int = 5,
+    weeks: int = 26,
+) -> Overview:
+    """The report's totals (equal to :func:`campaign_report`'s), yet only the ``shown``
+    influencers at each end are looked up and formatted: a campaign has thousands."""
+    campaign = get_campaign(session, slug)
+    store = session.get(Store, campaign.store_id)
+    assert store is not None and campaign.id is not None
+    tallies = _tallies(session, campaign, store, first, last)
+    followers = dict(
+        session.execute(
+            select(col(Influencer.id), col(Influencer.followers)).where(
+                col(Influencer.followers).is_not(None),
+                col(Influencer.id).in_(
+                    select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id)
+                ),
+            )
+        ).all()
+    )
+    for influencer_id, t in tallies.items():
+        t.followers = followers.get(influencer_id)
+    ranked = sorted(tallies, key=lambda i: (tallies[i].revenue, -i), reverse=True)
+    top = ranked[:shown]
+    bottom = [i for i in ranked[::-1][: min(shown, 3)] if i not in top]
+    people = {
+        p.id: p
+        for p in session.scalars(select(Influencer).where(col(Influencer.id).in_(top + bottom)))
+    }
+
+    def row(influencer_id: int) -> dict[str, Any]:
+        person = people[influencer_id]
+        return {
+            "email": person.email,
+            "name": person.name,
+            **measures(tallies[influencer_id], store.currency),
+        }
+
+    end = last or local_day(datetime.now(UTC), store.timezone)
+    start = week_start(end) - timedelta(weeks=weeks - 1)
+    if first is not None:
+        start = max(week_start(first), start)
+    by_week: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for day, kept in kpi_days.daily(session, campaign.id, first=start, last=end).items():
+        figures = by_week[week_start(day)]
+        figures[0] += kept["orders"]
+        figures[1] += kept["goods"] - kept["refunded"]
+        figures[2] += kept["commission"]
+    starts = [start + timedelta(weeks=n) for n in range((week_start(end) - start).days // 7 + 1)]
+    return Overview(
+        campaign=_totals(campaign, store, tallies, first, last),
+        top=[row(i) for i in top],
+        bottom=[row(i) for i in bottom],
+        weeks=[WeekFigures(s, *by_week.get(s, [0, 0, 0])) for s in starts],
     )
 
 
 def _tallies(
     session: Session, campaign: Campaign, store: Store, first: date | None, last: date | None
 ) -> dict[int, Tally]:
-    zone = store.timezone
-    start = day_start(first, zone) if first else None
-    end = day_end(last, zone) if last else None
+    """Each influencer's additive figures: clicks and orders from the kept days
+    (:mod:`codecut.reads.kpi_days`, refreshed by the caller), posts and seeding from their own
+    few rows."""
     tallies: dict[int, Tally] = defaultdict(Tally)
-
-    def within(column: Any) -> list[Any]:
-        bounds = []
-        if start is not None:
-            bounds.append(column >= start)
-        if end is not None:
-            bounds.append(column < end)
-        return bounds
 
     def days(column: Any) -> list[Any]:
         bounds = []
@@ -263,67 +358,14 @@ def _tallies(
         select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id).distinct()
     ):
         tallies[influencer_id]  # everyone with a code in the campaign has a row
-
-    clicked: Any = (
-        select(col(Code.influencer_id).label("influencer_id"), col(Click.day), col(Click.visitor))
-        .join(Code, col(Code.id) == col(Click.code_id))
-        .where(col(Code.campaign_id) == campaign.id, *within(col(Click.clicked_at)))
-    )
-    every = clicked.subquery()
-    for influencer_id, clicks in session.execute(
-        select(every.c.influencer_id, func.count()).group_by(every.c.influencer_id)
-    ):
-        tallies[influencer_id].clicks += int(clicks)
-    visitors = clicked.distinct().subquery()
-    for influencer_id, unique in session.execute(
-        select(visitors.c.influencer_id, func.count()).group_by(visitors.c.influencer_id)
-    ):
-        tallies[influencer_id].unique_clicks += int(unique)
-
-    entries = (
-        select(
-            col(LedgerEntry.order_id).label("order_id"),
-            func.sum(col(LedgerEntry.amount)).label("commission"),
-        )
-        .where(col(LedgerEntry.order_id).is_not(None))
-        .group_by(col(LedgerEntry.order_id))
-        .subquery()
-    )
-    refunds = (
-        select(
-            col(LedgerEntry.order_id).label("order_id"),
-            func.sum(col(LedgerEntry.base_amount)).label("refunded"),
-        )
-        .where(col(LedgerEntry.kind) == EntryKind.REVERSAL, col(LedgerEntry.order_id).is_not(None))
-        .group_by(col(LedgerEntry.order_id))
-        .subquery()
-    )
-    for influencer_id, base, discount, cancelled_at, commission, refunded in session.execute(
-        select(
-            col(Order.influencer_id),
-            col(Order.base_amount),
-            col(Order.discount_amount),
-            col(Order.cancelled_at),
-            entries.c.commission,
-            refunds.c.refunded,
-        )
-        .outerjoin(entries, entries.c.order_id == col(Order.id))
-        .outerjoin(refunds, refunds.c.order_id == col(Order.id))
-        .where(
-            col(Order.campaign_id) == campaign.id,
-            col(Order.paid_at).is_not(None),
-            col(Order.test).is_(False),
-            col(Order.self_referral).is_(False),
-            *within(col(Order.placed_at)),
-        )
-    ):
+    campaign_id = campaign.id
+    assert campaign_id is not None
+    for influencer_id, kept in kpi_days.figures(
+        session, campaign_id, first=first, last=last
+    ).items():
         t = tallies[influencer_id]
-        base = int(base or 0)
-        t.orders += 1
-        t.goods += base
-        t.refunded += base if cancelled_at is not None else min(base, int(refunded or 0))
-        t.commission += int(commission or 0)
-        t.discount += int(discount or 0)
+        for name, value in kept.items():
+            setattr(t, name, value)
 
     for influencer_id, cost in session.execute(
         select(col(Seeding.influencer_id), func.sum(col(Seeding.cost)))

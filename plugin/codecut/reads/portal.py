@@ -14,20 +14,19 @@ on ``(influencer_id, ...)``, so an influencer with 50,000 orders is answered in 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from ..commissions import leaks, review
 from ..commissions.approval import approved_through
-from ..dates import DEFAULT_ZONE, offset_spans, stored_day
+from ..dates import DEFAULT_ZONE, stored_day
 from ..models import Code, EntryKind, EntryStatus, LedgerEntry, Order, Payout, Store, id_of
 from ..payouts.minimum import PayoutMinimum
 from .balances import influencer_balances, is_settled, status_of, with_settlement
+from .store_days import store_day
 
 WEEKS = 26
 ORDERS_PER_PAGE = 25
@@ -117,7 +116,7 @@ def weekly_earnings(
             .distinct()
         )
     )
-    day = _store_day(session, col(LedgerEntry.occurred_at), zone_of, sorted(zones), since, until)
+    day = store_day(session, col(LedgerEntry.occurred_at), zone_of, sorted(zones), since, until)
     rows = session.execute(
         select(col(LedgerEntry.currency), day, func.sum(col(LedgerEntry.amount)))
         .outerjoin(Store, col(Store.id) == col(LedgerEntry.store_id))
@@ -138,33 +137,6 @@ def weekly_earnings(
         currency: [Week(start, by_week.get(start, 0)) for start in starts]
         for currency, by_week in sorted(sums.items())
     }
-
-
-def _store_day(
-    session: Session,
-    column: Any,
-    zone_of: Any,
-    zones: Sequence[str],
-    since: datetime,
-    until: datetime,
-) -> Any:
-    """The day (in its store's zone) a moment in ``[since, until)`` falls on, as SQL."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone(zone_of, column), Date)
-    spans = {name: offset_spans(name, since, until) for name in zones}
-    if all(offset == 0 for each in spans.values() for _start, _end, offset in each):
-        # UTC days (the common case): SQLite keeps UTC as "YYYY-MM-DD HH:MM:SS" text, and its
-        # first ten characters are the day, several times faster than date() over many rows.
-        return func.substr(column, 1, 10)
-    branches = [
-        (
-            and_(zone_of == name, column >= start, column < end),
-            func.date(column, f"{offset:+d} minutes"),
-        )
-        for name, each in spans.items()
-        for start, end, offset in each
-    ]
-    return case(*branches, else_=func.date(column))
 
 
 # -- orders --------------------------------------------------------------------------------------

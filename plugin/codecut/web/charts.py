@@ -21,25 +21,30 @@ LEFT, RIGHT, TOP, BOTTOM = 60, 8, 14, 30
 GRID_LINES = 4
 
 
-def nice_step(span: int, currency: str) -> int:
-    """A gridline step of 1, 2 or 5 x 10^n minor units, never below one whole currency unit."""
+def nice_step(span: int, currency: str | None) -> int:
+    """A gridline step of 1, 2 or 5 x 10^n minor units, never below one whole currency unit
+    (or below 1 for counts, ``currency=None``)."""
     raw = max(1, -(-span // GRID_LINES))
     power = int(10 ** (len(str(raw)) - 1))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    return max(step, int(10 ** exponent(currency)))
+    return max(step, int(10 ** exponent(currency)) if currency else 1)
 
 
 def weekly_chart(
     weeks: list[Week],
-    currency: str,
+    currency: str | None,
     *,
     money: Callable[[int, str], str],
     tick: Callable[[int, str], str],
     day: Callable[[date], str],
     month: Callable[[date], str],
     chart_id: str = "earnings",
+    title: str | None = None,
 ) -> Markup:
-    """Bars for each week's net earnings; negative weeks (refunds) hang below the zero line."""
+    """Bars for each week's figure (net earnings unless ``title`` says otherwise); negative
+    weeks (refunds) hang below the zero line. ``currency=None`` draws a count, and ``money`` and
+    ``tick`` are then called with an empty currency."""
+    unit = currency or ""
     top_value = max([0, *(week.amount for week in weeks)])
     bottom_value = min([0, *(week.amount for week in weeks)])
     step = nice_step(max(1, top_value - bottom_value), currency)
@@ -52,13 +57,13 @@ def weekly_chart(
 
     total = sum(week.amount for week in weeks)
     best = max(weeks, key=lambda week: week.amount) if weeks else None
-    summary = f"Total {money(total, currency)} over {len(weeks)} weeks."
+    summary = f"Total {money(total, unit)} over {len(weeks)} weeks."
     if best and best.amount > 0:
-        summary += f" Best week: {day(best.starts_on)}, {money(best.amount, currency)}."
+        summary += f" Best week: {day(best.starts_on)}, {money(best.amount, unit)}."
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMidYMid meet">',
-        f'<title id="{chart_id}-title">Earnings per week, {escape(currency)}</title>',
+        f'<title id="{chart_id}-title">{escape(title or f"Earnings per week, {unit}")}</title>',
         f'<desc id="{chart_id}-desc">{escape(summary)}</desc>',
     ]
     value = low
@@ -68,7 +73,7 @@ def weekly_chart(
         parts.append(f'<line class="{css}" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{gy}" y2="{gy}"/>')
         parts.append(
             f'<text class="tick" x="{LEFT - 6}" y="{gy + 4}" text-anchor="end">'
-            f"{escape(tick(value, currency))}</text>"
+            f"{escape(tick(value, unit))}</text>"
         )
         value += step
     slot = plot_w / max(1, len(weeks))
@@ -79,7 +84,7 @@ def weekly_chart(
         x = LEFT + index * slot + (slot - bar) / 2
         top, bottom = sorted((y(week.amount), zero))
         css = "bar negative" if week.amount < 0 else "bar"
-        label = f"Week of {day(week.starts_on)}: {money(week.amount, currency)}"
+        label = f"Week of {day(week.starts_on)}: {money(week.amount, unit)}"
         parts.append(
             f'<rect class="{css}" x="{x:.1f}" y="{top:.1f}" width="{bar:.1f}" '
             f'height="{max(bottom - top, 0.5 if week.amount else 0):.1f}">'

@@ -145,7 +145,7 @@ def campaign_report(slug: str) -> Any:
     """The campaign's measures and one row per influencer, as `codecut report campaign`."""
     query: Period = request.context.query  # type: ignore[attr-defined]
     check_period(query.first, query.last)
-    with transaction(engine(), readonly=True, snapshot=True) as session:
+    with kpis.refreshed(engine()) as session:
         return kpis.campaign_report(session, slug, first=query.first, last=query.last).as_json()
 
 
@@ -158,7 +158,7 @@ def leaderboard() -> Any:
     """Influencers ranked by one measure, as `codecut report leaderboard`."""
     query: LeaderboardQuery = request.context.query  # type: ignore[attr-defined]
     check_period(query.first, query.last)
-    with transaction(engine(), readonly=True, snapshot=True) as session:
+    with kpis.refreshed(engine()) as session:
         rows = kpis.leaderboard(
             session,
             by=query.by,

@@ -1,0 +1,73 @@
+"""Kept figures behind the campaign reports: each influencer's additive figures per store day.
+
+A campaign with 5,000,000 clicks and 1,000,000 ledger entries cannot be summed from its raw rows
+while a page waits. :mod:`codecut.reads.kpi_days` keeps these tables up to date from the raw rows
+(which stay the truth: a full rebuild gives the same figures); reports read them instead.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index
+from sqlmodel import Field, SQLModel
+
+#: The additive figures of a day (or of all days), in the order the tables keep them.
+KEPT_FIGURES = (
+    "clicks",
+    "unique_clicks",
+    "orders",
+    "goods",
+    "refunded",
+    "commission",
+    "discount",
+)
+
+
+class KpiDay(SQLModel, table=True):
+    """One influencer's figures in one campaign on one store day (orders by their placing day,
+    clicks by theirs; unique clicks are distinct (day, visitor) pairs of that store day)."""
+
+    __tablename__ = "codecut_kpi_day"
+    __table_args__ = (Index(None, "campaign_id", "day"),)
+
+    campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
+    influencer_id: int = Field(foreign_key="codecut_influencer.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    clicks: int = Field(default=0, sa_type=BigInteger)
+    unique_clicks: int = Field(default=0, sa_type=BigInteger)
+    orders: int = Field(default=0, sa_type=BigInteger)
+    goods: int = Field(default=0, sa_type=BigInteger)  # minor units of the store's currency
+    refunded: int = Field(default=0, sa_type=BigInteger)
+    commission: int = Field(default=0, sa_type=BigInteger)
+    discount: int = Field(default=0, sa_type=BigInteger)
+
+
+class KpiTotal(SQLModel, table=True):
+    """The sum of an influencer's :class:`KpiDay` rows in a campaign: a report over all time
+    reads one row per influencer instead of one per active day."""
+
+    __tablename__ = "codecut_kpi_total"
+
+    campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
+    influencer_id: int = Field(foreign_key="codecut_influencer.id", primary_key=True)
+    clicks: int = Field(default=0, sa_type=BigInteger)
+    unique_clicks: int = Field(default=0, sa_type=BigInteger)
+    orders: int = Field(default=0, sa_type=BigInteger)
+    goods: int = Field(default=0, sa_type=BigInteger)
+    refunded: int = Field(default=0, sa_type=BigInteger)
+    commission: int = Field(default=0, sa_type=BigInteger)
+    discount: int = Field(default=0, sa_type=BigInteger)
+
+
+class KpiMark(SQLModel, table=True):
+    """How far the kept figures have read the raw rows (one row; none means "rebuild all")."""
+
+    __tablename__ = "codecut_kpi_mark"
+
+    id: int = Field(default=1, primary_key=True)
+    click_id: int = Field(default=0, sa_type=BigInteger)
+    entry_id: int = Field(default=0, sa_type=BigInteger)
+    order_id: int = Field(default=0, sa_type=BigInteger)
+    orders_changed_since: datetime
+    refreshed_at: datetime
