@@ -27,7 +27,7 @@ from ..devtools.webhook_receiver import Receiver
 from ..payouts import reconcile, stripe_client
 from ..payouts.run import run
 from ..programme.influencers import get_influencer
-from ..reads import kpis
+from ..reads import kpi_days, kpis
 from ..reads.records import list_payouts
 from ..state import CodecutState, get_state
 from ..web.urls import console_login_url, login_url, payout_setup_url
@@ -132,6 +132,7 @@ def _set_up(app: Flask, base_url: str, receiver: Receiver, shop: ShopifyServer) 
         actor="codecut demo",
         client_factory=state.stripe_client,
     )
+    kpi_days.refresh(state.engine)  # the report below reads the kept figures
     with transaction(state.engine) as session:
         listed = list_payouts(session, batch_id=reports[-1].batch_id)
         links = {

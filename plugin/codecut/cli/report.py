@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from ..dates import check_period
-from ..reads import kpis
-from ._common import day_option, echo_json, engine, group
+from ..reads import kpi_days, kpis
+from ._common import day_option, echo_json, engine, group, info
 
 report_group = group("report", "Campaign figures: clicks, orders, revenue, spend, return.")
 
@@ -119,3 +119,15 @@ def report_leaderboard(
         _csv(rows, ["campaign", "currency", "email", "name", *kpis.MEASURES])
     else:
         _table(f"Top {limit} by {by}", rows, ["campaign", "email"])
+
+
+@report_group.command("refresh")
+@click.option(
+    "--rebuild", is_flag=True, help="Recompute every kept day from the raw rows (after a restore)."
+)
+def report_refresh(rebuild: bool) -> None:
+    """Bring the kept campaign figures up to date (`codecut worker` does it every minute and
+    every report before it reads; run it from cron when no worker runs)."""
+    refreshed = kpi_days.refresh(engine(), rebuild=rebuild)
+    what = "rebuilt" if refreshed.rebuilt else "refreshed"
+    info(f"campaign figures {what}: {refreshed.rows} influencer-day(s) recomputed")

@@ -1,4 +1,5 @@
-"""``codecut worker``: deliver outgoing webhooks (run it beside gunicorn, or from cron)."""
+"""``codecut worker``: deliver outgoing webhooks and keep the campaign figures fresh (run it
+beside gunicorn, or from cron)."""
 
 from __future__ import annotations
 

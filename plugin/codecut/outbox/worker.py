@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 
 from sqlalchemy import Engine
 
 from .. import logs
+from ..reads import kpi_days
 from .delivery import Summary, deliver_due
+
+#: How often the worker brings the campaign figures up to date (reports refresh them too).
+KPI_EVERY = 60.0
 
 
 def run_forever(
@@ -26,7 +31,8 @@ def run_forever(
     stop: threading.Event | None = None,
     report: Callable[[Summary], None] | None = None,
 ) -> None:
-    """Deliver what is due, then sleep ``interval`` seconds when there was nothing to do."""
+    """Deliver what is due, then sleep ``interval`` seconds when there was nothing to do; keep
+    the campaign figures fresh every ``KPI_EVERY`` seconds on the way."""
     stop = stop or threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -36,7 +42,13 @@ def run_forever(
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
     logs.event("worker", "worker started", concurrency=concurrency, interval=interval)
+    kept = 0.0
     while not stop.is_set():
+        if time.monotonic() - kept >= KPI_EVERY:
+            refreshed = kpi_days.refresh(engine)
+            kept = time.monotonic()
+            if refreshed.rows:
+                logs.event("worker", "campaign figures refreshed", rows=refreshed.rows)
         summary = deliver_due(engine, timeout=timeout, concurrency=concurrency)
         if report and summary.attempted:
             report(summary)

@@ -11,6 +11,7 @@ from ..dates import zone
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Platform, Store
 from ..money import MoneyError, currency_code
+from ..reads import kpi_days
 
 PLATFORMS = tuple(p.value for p in Platform)
 
@@ -79,8 +80,9 @@ def update_store(
     session: Session, store: Store, *, timezone: str | None = None, url: str | None = None
 ) -> Store:
     """Change a store's time zone (days from now on are cut in it) or its public URL."""
-    if timezone is not None:
+    if timezone is not None and zone(timezone).key != store.timezone:
         store.timezone = zone(timezone).key
+        kpi_days.forget(session)  # every kept day of its campaigns is cut differently now
     if url is not None:
         store.url = url.strip() or None
     session.add(store)

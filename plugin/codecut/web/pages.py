@@ -113,6 +113,11 @@ def day(value: date | datetime | None) -> str:
     return str(seen[value])
 
 
+def month(value: date) -> str:
+    """A short month name in the viewer's locale, for chart axes (``Mar``, ``mars``)."""
+    return str(format_date(value, format="MMM", locale=viewer_locale()))
+
+
 def formatters() -> dict[str, Callable[..., Any]]:
     return {"money": money, "day": day, "viewer_locale": viewer_locale}
 

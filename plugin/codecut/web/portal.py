@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
 
-from babel.dates import format_date
 from flask import (
     Blueprint,
     Flask,
@@ -45,9 +44,9 @@ from .pages import (
     message_page,
     money,
     money_short,
+    month,
     over_limit,
     register_page_errors,
-    viewer_locale,
 )
 from .statuses import status_of
 from .urls import login_url, share_url
@@ -277,10 +276,6 @@ def logout_everywhere(influencer: Influencer) -> Any:
 # -- the earnings pages --------------------------------------------------------------------------
 
 
-def _month(value: Any) -> str:
-    return format_date(value, format="MMM", locale=viewer_locale())
-
-
 @portal.get("/portal/")
 @login_required
 def dashboard(influencer: Influencer) -> Any:
@@ -318,7 +313,7 @@ def dashboard(influencer: Influencer) -> Any:
                 money=money,
                 tick=money_short,
                 day=day,
-                month=_month,
+                month=month,
                 chart_id=f"chart-{currency}",
             ),
             weeks,

@@ -16,7 +16,7 @@ from ...models import Campaign, Staff
 from ...reads import kpis
 from ...state import get_state
 from .. import charts
-from ..pages import day, money, money_short
+from ..pages import day, money, money_short, month
 from .auth import console, role_required
 
 #: The measures the overview's cards show, in order (all of them are in the report's JSON).
@@ -37,10 +37,6 @@ LEAKY = 20
 
 def _count(value: int, _unit: str) -> str:
     return f"{value:,}"
-
-
-def _month(value: Any) -> str:
-    return value.strftime("%b")
 
 
 def _charts(overview: kpis.Overview, slug: str) -> list[tuple[str, Markup]]:
@@ -69,7 +65,7 @@ def _charts(overview: kpis.Overview, slug: str) -> list[tuple[str, Markup]]:
                 money=money if unit else _count,
                 tick=money_short if unit else _count,
                 day=day,
-                month=_month,
+                month=month,
                 chart_id=f"{slug}-{n}",
                 title=title,
             ),
