@@ -19,7 +19,8 @@ from codecut.reads import exports as reports
 def _keys(app):  # type: ignore[no-untyped-def]
     with transaction(engine_of(app)) as s:
         return {
-            scope: apikeys.create_key(s, name=scope, scope=scope)[1] for scope in apikeys.SCOPES
+            scope: apikeys.create_key(s, name=scope, scope=scope, actor="test")[1]
+            for scope in apikeys.SCOPES
         }
 
 

@@ -19,7 +19,9 @@ SHOP = "api-shop.myshopify.com"
 
 def _key(app: Any, scope: str, name: str | None = None) -> dict[str, str]:
     with transaction(get_state(app).engine) as session:
-        _row, key = apikeys.create_key(session, name=name or f"{scope}-bot", scope=scope)
+        _row, key = apikeys.create_key(
+            session, name=name or f"{scope}-bot", scope=scope, actor="test"
+        )
     return {"Authorization": f"Bearer {key}"}
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from .config import Settings
 from .payouts import stripe_client
+from .storesync.connection import Keys
 
 EXTENSION_KEY = "codecut"
 
@@ -38,6 +39,14 @@ class CodecutState:
                 self.settings.stripe_max_network_retries,
             )
         return self._stripe
+
+    def store_keys(self) -> Keys:
+        """How this app seals store credentials: its key (development derives one from the
+        app's secret key)."""
+        secret = current_app.config.get("CODECUT_SECRET_KEY")
+        return Keys(
+            self.settings.credentials_key, self.development, str(secret) if secret else None
+        )
 
 
 def get_state(app: Flask | None = None) -> CodecutState:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col
 
 from ..errors import InvalidInput, NotFound
 from ..models import ApiKey, utcnow
+from . import audit
 
 #: ``read`` may read everything; ``marketing`` also runs the programme (campaigns, influencers,
 #: codes, posts, seeding, review); ``finance`` also moves money (payouts, adjustments, exports);
@@ -37,8 +38,9 @@ def allows(scope: str, needed: str) -> bool:
     return needed in _GRANTS.get(scope, set())
 
 
-def create_key(session: Session, *, name: str, scope: str) -> tuple[ApiKey, str]:
-    """Store a new key's hash; return the row and the key, which is never available again."""
+def create_key(session: Session, *, name: str, scope: str, actor: str) -> tuple[ApiKey, str]:
+    """Store a new key's hash (audited); return the row and the key, which is never available
+    again."""
     name = name.strip()
     if not name:
         raise InvalidInput("the key needs a name")
@@ -48,6 +50,14 @@ def create_key(session: Session, *, name: str, scope: str) -> tuple[ApiKey, str]
     row = ApiKey(name=name, scope=scope, prefix=key[:10], key_hash=hash_key(key))
     session.add(row)
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="apikey.create",
+        subject_type="api_key",
+        subject_id=row.id,
+        detail={"name": row.name, "scope": row.scope},
+    )
     return row, key
 
 
@@ -67,11 +77,15 @@ def list_keys(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(col(ApiKey.id))))
 
 
-def revoke_key(session: Session, key_id: int) -> ApiKey:
+def revoke_key(session: Session, key_id: int, *, actor: str) -> ApiKey:
+    """Revoke a key at once (audited); revoking a revoked key changes nothing."""
     row = session.get(ApiKey, key_id)
     if row is None:
         raise NotFound(f"no API key with id {key_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         session.add(row)
+        audit.record(
+            session, actor=actor, action="apikey.revoke", subject_type="api_key", subject_id=key_id
+        )
     return row

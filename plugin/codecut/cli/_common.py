@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -24,7 +23,6 @@ from ..dates import parse_day
 from ..errors import CodecutError
 from ..money import MoneyError
 from ..state import get_state
-from ..storesync.connection import Keys
 
 
 @contextmanager
@@ -68,14 +66,6 @@ def group(name: str, help: str) -> CodecutGroup:
 def engine() -> Engine:
     """The current app's engine: commands open transactions on it with ``db.transaction``."""
     return get_state().engine
-
-
-def store_keys() -> Keys:
-    """How this app seals store credentials: its key (development derives one from the app's
-    secret key)."""
-    state = get_state()
-    secret = current_app.config.get("CODECUT_SECRET_KEY")
-    return Keys(state.settings.credentials_key, state.development, str(secret) if secret else None)
 
 
 def day_option(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:

@@ -17,15 +17,7 @@ apikey_group = group("apikey", "API keys (admin, finance, read); only their hash
 def apikey_create(name: str, scope: str) -> None:
     """Create a key and print it once on stdout; it cannot be shown again."""
     with transaction(engine()) as session:
-        row, key = apikeys.create_key(session, name=name, scope=scope)
-        audit.record(
-            session,
-            actor=audit.os_actor(),
-            action="apikey.create",
-            subject_type="api_key",
-            subject_id=row.id,
-            detail={"name": row.name, "scope": row.scope},
-        )
+        row, key = apikeys.create_key(session, name=name, scope=scope, actor=audit.os_actor())
     click.echo(key)
     info(f"key {row.id} ({row.name}, {row.scope}) created; store it now, it is not kept")
 
@@ -60,12 +52,5 @@ def apikey_list(as_json: bool) -> None:
 def apikey_revoke(key_id: int) -> None:
     """Stop accepting a key."""
     with transaction(engine()) as session:
-        row = apikeys.revoke_key(session, key_id)
-        audit.record(
-            session,
-            actor=audit.os_actor(),
-            action="apikey.revoke",
-            subject_type="api_key",
-            subject_id=row.id,
-        )
+        apikeys.revoke_key(session, key_id, actor=audit.os_actor())
     info(f"key {key_id} revoked")

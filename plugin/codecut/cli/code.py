@@ -23,7 +23,6 @@ from ._common import (
     json_option,
     open_output,
     progress_bar,
-    store_keys,
 )
 
 code_group = group("code", "Discount codes.")
@@ -132,7 +131,7 @@ def code_rotate(code: str, reason: str | None, as_json: bool) -> None:
 def code_push(campaign_slug: str, dry_run: bool, as_json: bool) -> None:
     """Create the campaign's codes in its store (Shopify or WooCommerce), resumably: only what is
     missing is pushed, and codes no longer live here are taken out of the store."""
-    api_for = api_factory(get_state().settings, store_keys())
+    api_for = api_factory(get_state().settings, get_state().store_keys())
     with transaction(engine(), readonly=True) as session:
         total = len(list_codes(session, campaign_slug))
     with progress_bar(total, "Pushing codes") as bar:

@@ -32,7 +32,7 @@ from ..reads.records import list_payouts
 from ..state import CodecutState, get_state
 from ..web.urls import console_login_url, login_url, payout_setup_url
 from . import demo_outbox, demo_review, demo_store
-from ._common import info, store_keys
+from ._common import info
 
 _DEMO_STRIPE_WEBHOOK_SECRET = "whsec_codecut_demo"
 DEMO_STAFF = "admin@brand.example"
@@ -166,7 +166,7 @@ def _set_up(app: Flask, base_url: str, receiver: Receiver, shop: ShopifyServer) 
     command = _command_name()
     demo_review.send_leaked_order(base_url, programme, command)
     with app.app_context():
-        keys = store_keys()
+        keys = get_state().store_keys()
     demo_store.sync(state.engine, state.settings, keys, programme, shop, command)
     heard = demo_outbox.deliver(state.engine, receiver, state.settings.webhook_timeout)
     info("")

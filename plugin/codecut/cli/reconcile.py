@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from ..state import get_state
 from ..storesync import pull
 from ..storesync.connection import api_factory
-from ._common import CodecutCommand, day_option, echo_json, engine, info, json_option, store_keys
+from ._common import CodecutCommand, day_option, echo_json, engine, info, json_option
 
 
 @click.command("reconcile", cls=CodecutCommand)
@@ -34,7 +34,7 @@ def reconcile_command(
     state = get_state()
     domains = pull.connected_stores(engine()) if every else [str(domain)]
     start = datetime.combine(since, time(), UTC) if since else None
-    api_for = api_factory(state.settings, store_keys())
+    api_for = api_factory(state.settings, get_state().store_keys())
     reports = [
         pull.reconcile_store(
             engine(),

@@ -10,7 +10,7 @@ from ..reads.records import store_record
 from ..state import get_state
 from ..storesync import connection
 from ..storesync.http import HttpClient
-from ._common import echo_json, engine, group, info, json_option, store_keys
+from ._common import echo_json, engine, group, info, json_option
 
 store_group = group(
     "store", "Storefronts whose webhooks Codecut accepts, and their Admin API credentials."
@@ -132,7 +132,7 @@ def store_connect(
             },
             api_base=api_base,
             settings=state.settings,
-            keys=store_keys(),
+            keys=get_state().store_keys(),
             http=HttpClient(attempts=3),
         )
         record = store_record(store)

@@ -96,12 +96,24 @@ NANO_BELOW = 1_000
 MACRO_ABOVE = 100_000
 
 
+TIERS = ("nano", "micro", "macro")
+
+
 def tier(followers: int | None) -> str | None:
     if followers is None:
         return None
     if followers < NANO_BELOW:
         return "nano"
     return "micro" if followers <= MACRO_ABOVE else "macro"
+
+
+def tier_clause(followers: Any, name: str) -> Any:
+    """:func:`tier` as SQL over a followers column, for filters."""
+    if name == "nano":
+        return followers < NANO_BELOW
+    if name == "micro":
+        return (followers >= NANO_BELOW) & (followers <= MACRO_ABOVE)
+    return followers > MACRO_ABOVE
 
 
 @dataclass

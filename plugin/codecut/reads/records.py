@@ -16,7 +16,18 @@ from sqlmodel import Session, col
 
 from ..commissions import leaks
 from ..commissions.rule import CommissionRule
-from ..models import Campaign, Code, Influencer, Payout, Post, Store, WebhookEvent
+from ..models import (
+    Campaign,
+    Code,
+    Influencer,
+    LedgerEntry,
+    Order,
+    Payout,
+    Post,
+    Seeding,
+    Store,
+    WebhookEvent,
+)
 from ..models.marketing import POST_FIGURES
 from ..money import format_minor, format_rate
 from ..payouts.methods import method_for
@@ -200,4 +211,59 @@ def post_record(session: Session, post: Post) -> dict[str, Any]:
         **{name: getattr(post, name) for name in POST_FIGURES},
         "fee": format_minor(post.fee, store.currency),
         "currency": store.currency,
+    }
+
+
+def entry_record(entry: LedgerEntry, email: str, external_id: str | None) -> dict[str, Any]:
+    """A ledger entry as ``/api/v1/ledger-entries`` and the console show it."""
+    return {
+        "entry_id": entry.id,
+        "influencer_email": email,
+        "kind": entry.kind,
+        "status": entry.status,
+        "currency": entry.currency,
+        "amount": format_minor(entry.amount, entry.currency),
+        "reason": entry.reason,
+        "memo": entry.memo,
+        "available_on": iso(entry.available_on),
+        "occurred_at": iso(entry.occurred_at),
+        "order_id": external_id,
+    }
+
+
+def order_record(
+    order: Order, store_domain: str, code: str, influencer_email: str, campaign_slug: str
+) -> dict[str, Any]:
+    """An order as ``/api/v1/orders`` and the console show it (no buyer data is kept)."""
+    o = order
+    return {
+        "store": store_domain,
+        "order_id": o.external_id,
+        "order_number": o.order_number,
+        "code": code,
+        "influencer_email": influencer_email,
+        "campaign": campaign_slug,
+        "currency": o.currency,
+        "base_amount": format_minor(o.base_amount, o.currency),
+        "order_total": format_minor(o.order_total, o.currency),
+        "discount_amount": format_minor(o.discount_amount, o.currency),
+        "placed_at": iso(o.placed_at),
+        "cancelled_at": iso(o.cancelled_at),
+        "test": o.test,
+        "self_referral": o.self_referral,
+    }
+
+
+def seeding_record(
+    seeding: Seeding, influencer: Influencer, campaign: Campaign, store: Store
+) -> dict[str, Any]:
+    """Products gifted, as ``/api/v1/seeding`` and the console show them."""
+    return {
+        "id": seeding.id,
+        "influencer_email": influencer.email,
+        "campaign": campaign.slug,
+        "cost": format_minor(seeding.cost, store.currency),
+        "currency": store.currency,
+        "sent_on": iso(seeding.sent_on),
+        "note": seeding.note,
     }

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from ..db import transaction
@@ -292,3 +292,23 @@ def _mark_deactivated(engine: Engine, plan: _Plan, report: PushReport) -> None:
         for code_id, code, external_id in plan.to_remove:
             _upsert(session, code_id, CodePushState.DEACTIVATED, None, external_id, None, now)
             report.deactivated.append(code)
+
+
+def standing(session: Session, campaign_slug: str) -> dict[str, int]:
+    """How many of a campaign's codes stand where in its store: ``pushed``, ``failed``,
+    ``submitted``, ``deactivated`` and ``not_pushed`` (never sent), with ``codes`` in all; a
+    push in progress moves codes from ``not_pushed`` on, commit by commit."""
+    campaign = get_campaign(session, campaign_slug)
+    counts = {state.value: 0 for state in CodePushState}
+    total = 0
+    for state, count in session.execute(
+        select(col(CodePush.state), func.count())
+        .select_from(Code)
+        .outerjoin(CodePush, col(CodePush.code_id) == col(Code.id))
+        .where(col(Code.campaign_id) == campaign.id)
+        .group_by(col(CodePush.state))
+    ):
+        total += int(count)
+        if state is not None:
+            counts[state] = int(count)
+    return {**counts, "not_pushed": total - sum(counts.values()), "codes": total}

@@ -15,10 +15,9 @@ from ...commissions import review
 from ...dates import check_period
 from ...db import transaction
 from ...models import Campaign, Influencer, Post, Seeding, Store
-from ...money import format_minor
 from ...programme import marketing
 from ...reads import kpis
-from ...reads.records import iso, post_record
+from ...reads.records import post_record, seeding_record
 from .base import (
     MAX_ID,
     PageQuery,
@@ -214,20 +213,6 @@ def add_post() -> Any:
         return post_record(session, post), 201
 
 
-def _seeding_record(
-    seeding: Seeding, influencer: Influencer, campaign: Campaign, store: Store
-) -> dict[str, Any]:
-    return {
-        "id": seeding.id,
-        "influencer_email": influencer.email,
-        "campaign": campaign.slug,
-        "cost": format_minor(seeding.cost, store.currency),
-        "currency": store.currency,
-        "sent_on": iso(seeding.sent_on),
-        "note": seeding.note,
-    }
-
-
 @api_v1.get("/api/v1/seeding")
 @needs("read")
 @spec.validate(query=ByCampaign, resp=Documented(HTTP_200=SeedingList, **ERRORS), tags=["seeding"])
@@ -245,7 +230,7 @@ def list_seeding() -> Any:
         )
         rows = session.execute(keyset(statement, col(Seeding.id), query)).all()
         return page(
-            [_seeding_record(*row) for row in rows], [row[0].id for row in rows], query.limit
+            [seeding_record(*row) for row in rows], [row[0].id for row in rows], query.limit
         )
 
 
@@ -271,7 +256,7 @@ def add_seeding() -> Any:
         assert campaign is not None and influencer is not None
         store = session.get(Store, campaign.store_id)
         assert store is not None
-        return _seeding_record(seeding, influencer, campaign, store), 201
+        return seeding_record(seeding, influencer, campaign, store), 201
 
 
 @api_v1.get("/api/v1/review")

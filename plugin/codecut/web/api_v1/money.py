@@ -27,10 +27,9 @@ from ...models import (
     PayoutStatus,
     Store,
 )
-from ...money import format_minor
 from ...programme import influencers
 from ...reads import exports
-from ...reads.records import iso, payout_records
+from ...reads.records import entry_record, iso, order_record, payout_records
 from ..downloads import download
 from .base import (
     MAX_ID,
@@ -225,25 +224,7 @@ def list_orders() -> Any:
         )
         statement = _window(statement, col(Order.placed_at), query)
         rows = session.execute(keyset(statement, col(Order.id), query)).all()
-        items = [
-            {
-                "store": domain,
-                "order_id": o.external_id,
-                "order_number": o.order_number,
-                "code": code,
-                "influencer_email": email,
-                "campaign": slug,
-                "currency": o.currency,
-                "base_amount": format_minor(o.base_amount, o.currency),
-                "order_total": format_minor(o.order_total, o.currency),
-                "discount_amount": format_minor(o.discount_amount, o.currency),
-                "placed_at": iso(o.placed_at),
-                "cancelled_at": iso(o.cancelled_at),
-                "test": o.test,
-                "self_referral": o.self_referral,
-            }
-            for o, domain, code, email, slug in rows
-        ]
+        items = [order_record(*row) for row in rows]
         return page(items, [row[0].id for row in rows], query.limit)
 
 
@@ -274,24 +255,8 @@ def list_entries() -> Any:
             statement = statement.where(col(LedgerEntry.kind) == query.kind)
         statement = _window(statement, col(LedgerEntry.occurred_at), query)
         rows = session.execute(keyset(statement, col(LedgerEntry.id), query)).all()
-        items = [_entry(e, email, external) for e, email, external in rows]
+        items = [entry_record(e, email, external) for e, email, external in rows]
         return page(items, [row[0].id for row in rows], query.limit)
-
-
-def _entry(entry: LedgerEntry, email: str, external_id: str | None) -> dict[str, Any]:
-    return {
-        "entry_id": entry.id,
-        "influencer_email": email,
-        "kind": entry.kind,
-        "status": entry.status,
-        "currency": entry.currency,
-        "amount": format_minor(entry.amount, entry.currency),
-        "reason": entry.reason,
-        "memo": entry.memo,
-        "available_on": iso(entry.available_on),
-        "occurred_at": iso(entry.occurred_at),
-        "order_id": external_id,
-    }
 
 
 @api_v1.post("/api/v1/adjustments")
@@ -314,7 +279,7 @@ def add_adjustment() -> Any:
         )
         influencer = session.get(Influencer, entry.influencer_id)
         assert influencer is not None
-        return _entry(entry, influencer.email, None), 201
+        return entry_record(entry, influencer.email, None), 201
 
 
 # -- exports (finance) ---------------------------------------------------------------------------

@@ -296,8 +296,7 @@ def create_key() -> Any:
     """A new key, in this answer only (only its hash is kept)."""
     body: KeyIn = request.context.json  # type: ignore[attr-defined]
     with transaction(engine()) as session:
-        row, key = apikeys.create_key(session, name=body.name, scope=body.scope)
-        record(session, "apikey.create", "api_key", row.id, name=row.name, scope=row.scope)
+        row, key = apikeys.create_key(session, name=body.name, scope=body.scope, actor=actor())
         return {**_key_record(row), "key": key}, 201
 
 
@@ -306,6 +305,5 @@ def create_key() -> Any:
 @spec.validate(resp=Documented(HTTP_200=KeyOut, **ERRORS), tags=["api keys"])
 def revoke_key(key_id: int) -> Any:
     with transaction(engine()) as session:
-        row = apikeys.revoke_key(session, key_id)
-        record(session, "apikey.revoke", "api_key", key_id)
+        row = apikeys.revoke_key(session, key_id, actor=actor())
         return _key_record(row)

@@ -11,10 +11,13 @@ from sqlmodel import Session, col
 from ...access import audit
 from ...db import transaction
 from ...errors import CodecutError, InvalidInput
-from ...models import Campaign, Staff
+from ...models import Campaign, Staff, Store
 from ...programme import campaigns, stores
 from ...reads.listings import campaign_detail
 from ...state import get_state
+from ...storesync import push
+from ...storesync.connection import api_factory
+from . import background
 from .auth import actor, console, role_required
 
 
@@ -82,13 +85,22 @@ def campaign_create(member: Staff) -> Any:
 
 def _campaign_page(member: Staff, slug: str, error: str | None = None) -> Any:
     with transaction(get_state().engine, readonly=True) as session:
-        record = campaign_detail(session, campaigns.get_campaign(session, slug))
+        campaign = campaigns.get_campaign(session, slug)
+        record = campaign_detail(session, campaign)
+        store = session.get(Store, campaign.store_id)
+        codes = push.standing(session, slug)
+        job = background.latest(
+            session, action="campaign.push", subject_type="campaign", subject_id=campaign.id
+        )
     page = render_template(
         "console/campaign.html",
         member=member,
         campaign=record,
         error=error,
         saved=request.args.get("saved"),
+        codes=codes,
+        push_job=job,
+        connected=bool(store and store.admin_credentials),
     )
     return (page, 400) if error else page
 
@@ -116,3 +128,45 @@ def campaign_update(member: Staff, slug: str) -> Any:
     except CodecutError as error:
         return _campaign_page(member, slug, error.message)
     return redirect(url_for(".campaign_page", slug=slug, saved=1), 303)
+
+
+@console.post("/console/campaigns/<slug>/push")
+@role_required("marketing")
+def campaign_push(member: Staff, slug: str) -> Any:
+    """Push the campaign's missing codes to its store (as ``codecut code push``), in the
+    background; the campaign page follows the codes' standing as the store answers."""
+    state = get_state()
+    with transaction(state.engine, readonly=True) as session:
+        campaign = campaigns.get_campaign(session, slug)
+        store = session.get(Store, campaign.store_id)
+        running = background.latest(
+            session, action="campaign.push", subject_type="campaign", subject_id=campaign.id
+        )["running"]
+    if store is None or not store.admin_credentials:
+        return _campaign_page(
+            member,
+            slug,
+            "Connect the store first (codecut store connect): Codecut has no Admin API "
+            "credentials for it.",
+        )
+    if running:
+        return _campaign_page(member, slug, "A push of this campaign is already running.")
+    api_for = api_factory(state.settings, get_state().store_keys())
+
+    def work() -> dict[str, Any]:
+        report = push.push_codes(state.engine, slug, api_for)
+        return {
+            "pushed": len(report.pushed),
+            "failed": len(report.failed),
+            "taken_out": len(report.deactivated),
+            "already": report.already,
+        }
+
+    background.start(
+        work,
+        actor=actor(member),
+        action="campaign.push",
+        subject_type="campaign",
+        subject_id=campaign.id,
+    )
+    return redirect(url_for(".campaign_page", slug=slug), 303)
