@@ -32,6 +32,16 @@ ROUTES = [
     ("GET", "/console/deliveries", "admin"),
     ("GET", "/console/admin", "admin"),
     ("POST", "/console/deliveries/1/replay", "admin"),
+    ("POST", "/console/campaigns/nope/push", "marketing"),
+    ("GET", "/console/influencers/import", "marketing"),
+    ("POST", "/console/influencers/import", "marketing"),
+    ("POST", "/console/payouts/1/payouts/1/cancel", "finance"),
+    ("GET", "/console/exports/payouts.csv", "finance"),
+    ("GET", "/console/exports/ledger.xlsx", "finance"),
+    ("POST", "/console/admin/endpoints", "admin"),
+    ("POST", "/console/admin/endpoints/1/disable", "admin"),
+    ("POST", "/console/admin/keys", "admin"),
+    ("POST", "/console/admin/keys/1/revoke", "admin"),
 ]
 ALLOWED = {
     "marketing": {"read", "marketing"},
@@ -59,6 +69,22 @@ def csrf(client: Any, path: str = "/console/") -> str:
     page = client.get(path).get_data(as_text=True)
     found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page)
     return found.group(1) if found else ""
+
+
+def test_the_list_covers_every_console_route(app) -> None:
+    adapter = app.url_map.bind("localhost")
+    listed = {(method, adapter.match(path, method=method)[0]) for method, path, _ in ROUTES}
+    # Signing in and out is for everyone (test_a_link_works_once_and_sign_out_ends_the_session).
+    open_doors = {"login", "request_link", "confirm", "sign_in", "logout"}
+    every = {
+        (method, rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("codecut_console.")
+        and rule.endpoint.split(".", 1)[1] not in open_doors
+        for method in rule.methods or ()
+        if method in ("GET", "POST")
+    }
+    assert every - listed == set()
 
 
 def test_a_stranger_is_sent_to_sign_in(app) -> None:
