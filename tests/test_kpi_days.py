@@ -14,7 +14,7 @@ from sqlalchemy import select
 from test_kpis import SLUG, _click
 
 from codecut.db import transaction
-from codecut.models import KEPT_FIGURES, KpiDay, KpiTotal, utcnow
+from codecut.models import KEPT_FIGURES, KpiCampaignDay, KpiDay, KpiTotal, utcnow
 from codecut.programme import stores
 from codecut.reads import kpi_days
 from codecut.reads.kpis import campaign_report, refreshed
@@ -23,7 +23,7 @@ from codecut.storefronts.base import CancelEvent, RefundEvent
 DAY1 = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)  # late: the day differs east of UTC
 
 
-def _kept(engine: Any) -> tuple[dict[Any, tuple[int, ...]], dict[Any, tuple[int, ...]]]:
+def _kept(engine: Any) -> tuple[dict[Any, tuple[int, ...]], ...]:
     with transaction(engine, readonly=True) as s:
         days = {
             (r.campaign_id, r.influencer_id, r.day): tuple(getattr(r, n) for n in KEPT_FIGURES)
@@ -33,7 +33,11 @@ def _kept(engine: Any) -> tuple[dict[Any, tuple[int, ...]], dict[Any, tuple[int,
             (r.campaign_id, r.influencer_id): tuple(getattr(r, n) for n in KEPT_FIGURES)
             for r in s.scalars(select(KpiTotal))
         }
-    return days, totals
+        campaign_days = {
+            (r.campaign_id, r.day): tuple(getattr(r, n) for n in KEPT_FIGURES)
+            for r in s.scalars(select(KpiCampaignDay))
+        }
+    return days, totals, campaign_days
 
 
 def _same_as_a_rebuild(engine: Any) -> None:

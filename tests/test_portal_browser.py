@@ -461,6 +461,23 @@ def test_the_console_for_marketing_and_finance(  # type: ignore[no-untyped-def]
                 ).inner_text()
                 assert shown == str(expected[measure]), measure
             page.screenshot(path=ARTIFACTS / f"console-{width}-1-overview.png", full_page=True)
+            # Marketing creates a campaign and imports its influencers from a CSV file.
+            page.get_by_role("link", name="Campaigns").click()
+            page.get_by_label("Name", exact=True).fill("Winter drop")
+            page.get_by_label("Short name (optional)").fill("winter")
+            page.get_by_role("button", name="Create campaign").click()
+            page.wait_for_url(f"{base}/console/campaigns/winter")
+            page.get_by_role("link", name="Influencers").click()
+            page.get_by_role("link", name="Import from CSV").click()
+            roster = tmp_path / "roster.csv"
+            roster.write_text(
+                "email,name,followers\nmia@example.com,Mia,1200\nleo@example.com,Leo,90\n"
+            )
+            page.get_by_label("Campaign (their codes are issued in it)").select_option("winter")
+            page.get_by_label("CSV file").set_input_files(roster)
+            page.get_by_role("button", name="Import").click()
+            page.get_by_text("2 influencer(s) imported into winter").wait_for()
+            page.screenshot(path=ARTIFACTS / f"console-{width}-1b-import.png", full_page=True)
             page.get_by_role("link", name="Review").click()
             page.wait_for_url(f"{base}/console/review")
             page.get_by_label(f"Decide entry {held_entry.id}").check()
@@ -487,6 +504,10 @@ def test_the_console_for_marketing_and_finance(  # type: ignore[no-untyped-def]
             page.screenshot(path=ARTIFACTS / f"console-{width}-3-payouts.png", full_page=True)
             page.get_by_role("button", name="Run payouts now").click()
             page.get_by_role("heading", name="Payout batch 1").wait_for()
+            # The run goes on in the background; the page follows it until it is done.
+            page.locator('[data-test="batch-status"]', has_text="completed").wait_for(
+                timeout=30_000
+            )
             assert page.locator("[data-payout]").count() == 1
             with page.expect_download() as download_info:
                 page.get_by_role("link", name="Download CSV").click()

@@ -6,7 +6,8 @@ Create Date: 2026-12-04
 
 ``codecut_kpi_day`` and ``codecut_kpi_total`` hold each influencer's additive campaign figures
 (clicks, unique clicks, orders, goods, refunded goods, commission, discount) per store day and in
-all, so a report or the console's overview reads thousands of rows instead of millions.
+all, and ``codecut_kpi_campaign_day`` a campaign's per store day, so a report or the console's
+overview reads thousands of rows instead of millions.
 ``codecut_kpi_mark`` says how far they have read the raw rows; with no mark the next refresh
 builds everything from the raw rows (``codecut kpis refresh``), so no data is moved here. The
 index on ``codecut_order.updated_at`` finds orders changed since the last refresh.
@@ -54,6 +55,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("campaign_id", "influencer_id"),
     )
     op.create_table(
+        "codecut_kpi_campaign_day",
+        sa.Column("campaign_id", sa.Integer(), sa.ForeignKey("codecut_campaign.id"), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        *_figures(),
+        sa.PrimaryKeyConstraint("campaign_id", "day"),
+    )
+    op.create_table(
         "codecut_kpi_mark",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("click_id", sa.BigInteger(), nullable=False),
@@ -68,6 +76,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_codecut_order_updated_at"), table_name="codecut_order")
     op.drop_table("codecut_kpi_mark")
+    op.drop_table("codecut_kpi_campaign_day")
     op.drop_table("codecut_kpi_total")
     op.drop_index(op.f("ix_codecut_kpi_day_campaign_id_day"), table_name="codecut_kpi_day")
     op.drop_table("codecut_kpi_day")

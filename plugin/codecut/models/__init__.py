@@ -14,7 +14,7 @@ from .catalog import (
     Store,
 )
 from .inbox import EventStatus, WebhookEvent
-from .kpis import KEPT_FIGURES, KpiDay, KpiMark, KpiTotal
+from .kpis import KEPT_FIGURES, KpiCampaignDay, KpiDay, KpiMark, KpiTotal
 from .ledger import Approval, EntryKind, EntryStatus, LedgerEntry, Order
 from .marketing import Post, Seeding
 from .outbox import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpoint
@@ -46,6 +46,7 @@ __all__ = [
     "EventStatus",
     "Influencer",
     "InfluencerStatus",
+    "KpiCampaignDay",
     "KpiDay",
     "KpiMark",
     "KpiTotal",

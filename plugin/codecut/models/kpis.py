@@ -60,6 +60,23 @@ class KpiTotal(SQLModel, table=True):
     discount: int = Field(default=0, sa_type=BigInteger)
 
 
+class KpiCampaignDay(SQLModel, table=True):
+    """A campaign's figures on one store day, every influencer together: the overview's weekly
+    chart reads a row a day instead of one per influencer and day."""
+
+    __tablename__ = "codecut_kpi_campaign_day"
+
+    campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    clicks: int = Field(default=0, sa_type=BigInteger)
+    unique_clicks: int = Field(default=0, sa_type=BigInteger)
+    orders: int = Field(default=0, sa_type=BigInteger)
+    goods: int = Field(default=0, sa_type=BigInteger)
+    refunded: int = Field(default=0, sa_type=BigInteger)
+    commission: int = Field(default=0, sa_type=BigInteger)
+    discount: int = Field(default=0, sa_type=BigInteger)
+
+
 class KpiMark(SQLModel, table=True):
     """How far the kept figures have read the raw rows (one row; none means "rebuild all")."""
 
