@@ -17,7 +17,7 @@ from codecut.db import transaction
 from codecut.models import Code
 from codecut.programme import influencers, marketing
 from codecut.programme.codes import issue_code
-from codecut.reads.kpis import campaign_report, refreshed, tier
+from codecut.reads.kpis import campaign_overview, campaign_report, refreshed, tier
 from codecut.storefronts.base import CancelEvent, RefundEvent
 
 SLUG = "shopify-launch"
@@ -239,3 +239,15 @@ def test_totals_are_the_sums_of_the_rows(engine, bases, clicked) -> None:  # typ
         assert Decimal(report.campaign[measure]) == sum(
             Decimal(r[measure]) for r in report.influencers
         )
+
+
+def test_the_overview_s_totals_are_the_report_s(engine) -> None:  # type: ignore[no-untyped-def]
+    _seed_worked_example(engine)
+    with refreshed(engine) as s:
+        for period in ({}, {"first": DAY1.date(), "last": DAY1.date()}):
+            overview = campaign_overview(s, SLUG, **period)
+            report = campaign_report(s, SLUG, **period)
+            assert overview.campaign == report.campaign
+            by_revenue = sorted(report.influencers, key=lambda r: -Decimal(r["revenue"]))
+            assert [r["email"] for r in overview.top] == [r["email"] for r in by_revenue]
+            assert overview.top[0] == by_revenue[0]  # every measure, as the report has it

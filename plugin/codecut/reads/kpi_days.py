@@ -86,31 +86,34 @@ def forget(session: Session) -> None:
     session.execute(delete(KpiMark))
 
 
+def kept(campaign_id: int, *, first: date | None, last: date | None) -> Any:
+    """A query of each influencer's kept figures in a campaign over the store days
+    ``first``..``last``: ``influencer_id`` and the :data:`KEPT_FIGURES` columns."""
+    if first is None and last is None:
+        columns = [getattr(KpiTotal, name).label(name) for name in KEPT_FIGURES]
+        return select(col(KpiTotal.influencer_id).label("influencer_id"), *columns).where(
+            col(KpiTotal.campaign_id) == campaign_id
+        )
+    sums = [func.sum(getattr(KpiDay, name)).label(name) for name in KEPT_FIGURES]
+    query = (
+        select(col(KpiDay.influencer_id).label("influencer_id"), *sums)
+        .where(col(KpiDay.campaign_id) == campaign_id)
+        .group_by(col(KpiDay.influencer_id))
+    )
+    if first is not None:
+        query = query.where(col(KpiDay.day) >= first)
+    if last is not None:
+        query = query.where(col(KpiDay.day) <= last)
+    return query
+
+
 def figures(
     session: Session, campaign_id: int, *, first: date | None, last: date | None
 ) -> dict[int, dict[str, int]]:
     """Each influencer's kept figures in a campaign over the store days ``first``..``last``."""
-    if first is None and last is None:
-        columns = [getattr(KpiTotal, name) for name in KEPT_FIGURES]
-        query = select(col(KpiTotal.influencer_id), *columns).where(
-            col(KpiTotal.campaign_id) == campaign_id
-        )
-    else:
-        sums = [func.sum(getattr(KpiDay, name)) for name in KEPT_FIGURES]
-        query = (
-            select(col(KpiDay.influencer_id), *sums)
-            .where(col(KpiDay.campaign_id) == campaign_id)
-            .group_by(col(KpiDay.influencer_id))
-        )
-        if first is not None:
-            query = query.where(col(KpiDay.day) >= first)
-        if last is not None:
-            query = query.where(col(KpiDay.day) <= last)
     return {
-        int(row[0]): {
-            name: int(value or 0) for name, value in zip(KEPT_FIGURES, row[1:], strict=True)
-        }
-        for row in session.execute(query)
+        int(row[0]): _kept(row[1:])
+        for row in session.execute(kept(campaign_id, first=first, last=last))
     }
 
 

@@ -43,6 +43,7 @@ from sqlmodel import Session, col
 from ..dates import local_day
 from ..db import transaction
 from ..models import (
+    KEPT_FIGURES,
     Campaign,
     Code,
     Influencer,
@@ -257,6 +258,17 @@ def _totals(
     total = Tally()
     for t in tallies.values():
         total.add(t)
+    return _campaign_row(campaign, store, total, len(tallies), first, last)
+
+
+def _campaign_row(
+    campaign: Campaign,
+    store: Store,
+    total: Tally,
+    influencers: int,
+    first: date | None,
+    last: date | None,
+) -> dict[str, Any]:
     return {
         "slug": campaign.slug,
         "name": campaign.name,
@@ -264,7 +276,7 @@ def _totals(
         "currency": store.currency,
         "from": first.isoformat() if first else None,
         "to": last.isoformat() if last else None,
-        "influencers": len(tallies),
+        "influencers": influencers,
         **measures(total, store.currency, followers_tier=False),
     }
 
@@ -297,53 +309,63 @@ def campaign_overview(
     shown: int = 5,
     weeks: int = 26,
 ) -> Overview:
-    """The report's totals (equal to :func:`campaign_report`'s), yet only the ``shown``
-    influencers at each end are looked up and formatted: a campaign has thousands."""
+    """The report's totals (equal to :func:`campaign_report`'s), its ``shown`` best and 3 weakest
+    influencers by revenue, and its weeks. A campaign has thousands of influencers: the totals
+    are summed by the database and only the few shown are formatted."""
     campaign = get_campaign(session, slug)
     store = session.get(Store, campaign.store_id)
     assert store is not None and campaign.id is not None
-    tallies = _tallies(session, campaign, store, first, last)
-    followers = dict(
-        session.execute(
-            select(col(Influencer.id), col(Influencer.followers)).where(
-                col(Influencer.followers).is_not(None),
-                col(Influencer.id).in_(
-                    select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id)
-                ),
-            )
-        ).all()
+    extras = _extras(session, campaign.id, first, last)
+    kept = kpi_days.kept(campaign.id, first=first, last=last).subquery()
+    sums = session.execute(select(*(func.sum(kept.c[name]) for name in KEPT_FIGURES))).one()
+    total = Tally(**{name: int(value or 0) for name, value in zip(KEPT_FIGURES, sums, strict=True)})
+    for t in extras.values():
+        total.add(t)
+    everyone = set(session.scalars(_coded(campaign.id))) | set(extras)
+    revenue = dict(
+        session.execute(select(kept.c.influencer_id, kept.c.goods - kept.c.refunded)).all()
     )
-    for influencer_id, t in tallies.items():
-        t.followers = followers.get(influencer_id)
-    ranked = sorted(tallies, key=lambda i: (tallies[i].revenue, -i), reverse=True)
+    everyone |= set(revenue)
+    followers, counted = session.execute(
+        select(func.sum(col(Influencer.followers)), func.count(col(Influencer.followers))).where(
+            col(Influencer.id).in_(_coded(campaign.id)) | col(Influencer.id).in_(list(extras))
+        )
+    ).one()
+    total.followers = int(followers) if counted else None
+
+    ranked = sorted(everyone, key=lambda i: (-int(revenue.get(i) or 0), i))
     top = ranked[:shown]
     bottom = [i for i in ranked[::-1][: min(shown, 3)] if i not in top]
     people = {
         p.id: p
         for p in session.scalars(select(Influencer).where(col(Influencer.id).in_(top + bottom)))
     }
+    rows = {
+        int(row[0]): row[1:]
+        for row in session.execute(select(kept).where(kept.c.influencer_id.in_(top + bottom)))
+    }
 
     def row(influencer_id: int) -> dict[str, Any]:
         person = people[influencer_id]
-        return {
-            "email": person.email,
-            "name": person.name,
-            **measures(tallies[influencer_id], store.currency),
-        }
+        t = extras.get(influencer_id) or Tally()
+        for name, value in zip(KEPT_FIGURES, rows.get(influencer_id) or (), strict=False):
+            setattr(t, name, int(value or 0))
+        t.followers = person.followers
+        return {"email": person.email, "name": person.name, **measures(t, store.currency)}
 
     end = last or local_day(datetime.now(UTC), store.timezone)
     start = week_start(end) - timedelta(weeks=weeks - 1)
     if first is not None:
         start = max(week_start(first), start)
     by_week: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for day, kept in kpi_days.daily(session, campaign.id, first=start, last=end).items():
-        figures = by_week[week_start(day)]
-        figures[0] += kept["orders"]
-        figures[1] += kept["goods"] - kept["refunded"]
-        figures[2] += kept["commission"]
+    for day, figures in kpi_days.daily(session, campaign.id, first=start, last=end).items():
+        week = by_week[week_start(day)]
+        week[0] += figures["orders"]
+        week[1] += figures["goods"] - figures["refunded"]
+        week[2] += figures["commission"]
     starts = [start + timedelta(weeks=n) for n in range((week_start(end) - start).days // 7 + 1)]
     return Overview(
-        campaign=_totals(campaign, store, tallies, first, last),
+        campaign=_campaign_row(campaign, store, total, len(everyone), first, last),
         top=[row(i) for i in top],
         bottom=[row(i) for i in bottom],
         weeks=[WeekFigures(s, *by_week.get(s, [0, 0, 0])) for s in starts],
@@ -355,8 +377,31 @@ def _tallies(
 ) -> dict[int, Tally]:
     """Each influencer's additive figures: clicks and orders from the kept days
     (:mod:`codecut.reads.kpi_days`, refreshed by the caller), posts and seeding from their own
-    few rows."""
-    tallies: dict[int, Tally] = defaultdict(Tally)
+    few rows. Everyone with a code in the campaign has a row."""
+    campaign_id = campaign.id
+    assert campaign_id is not None
+    tallies = _extras(session, campaign_id, first, last)
+    for influencer_id in session.scalars(_coded(campaign_id)):
+        tallies[influencer_id]
+    for influencer_id, kept in kpi_days.figures(
+        session, campaign_id, first=first, last=last
+    ).items():
+        t = tallies[influencer_id]
+        for name, value in kept.items():
+            setattr(t, name, value)
+    return tallies
+
+
+def _coded(campaign_id: int) -> Any:
+    """The influencers with a code in the campaign, as a query."""
+    return select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign_id).distinct()
+
+
+def _extras(
+    session: Session, campaign_id: int, first: date | None, last: date | None
+) -> defaultdict[int, Tally]:
+    """Seeding, posts and fees per influencer in the period: a few rows, read as they are."""
+    tallies: defaultdict[int, Tally] = defaultdict(Tally)
 
     def days(column: Any) -> list[Any]:
         bounds = []
@@ -366,22 +411,9 @@ def _tallies(
             bounds.append(column <= last)
         return bounds
 
-    for influencer_id in session.scalars(
-        select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id).distinct()
-    ):
-        tallies[influencer_id]  # everyone with a code in the campaign has a row
-    campaign_id = campaign.id
-    assert campaign_id is not None
-    for influencer_id, kept in kpi_days.figures(
-        session, campaign_id, first=first, last=last
-    ).items():
-        t = tallies[influencer_id]
-        for name, value in kept.items():
-            setattr(t, name, value)
-
     for influencer_id, cost in session.execute(
         select(col(Seeding.influencer_id), func.sum(col(Seeding.cost)))
-        .where(col(Seeding.campaign_id) == campaign.id, *days(col(Seeding.sent_on)))
+        .where(col(Seeding.campaign_id) == campaign_id, *days(col(Seeding.sent_on)))
         .group_by(col(Seeding.influencer_id))
     ):
         tallies[influencer_id].seeding += int(cost or 0)
@@ -390,13 +422,13 @@ def _tallies(
         session.execute(
             select(col(Influencer.id), col(Influencer.followers)).where(
                 col(Influencer.id).in_(
-                    select(col(Post.influencer_id)).where(col(Post.campaign_id) == campaign.id)
+                    select(col(Post.influencer_id)).where(col(Post.campaign_id) == campaign_id)
                 )
             )
         ).all()
     )
     for post in session.scalars(
-        select(Post).where(col(Post.campaign_id) == campaign.id, *days(col(Post.posted_on)))
+        select(Post).where(col(Post.campaign_id) == campaign_id, *days(col(Post.posted_on)))
     ):
         t = tallies[post.influencer_id]
         t.posts += 1
