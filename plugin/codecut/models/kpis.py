@@ -24,16 +24,9 @@ KEPT_FIGURES = (
 )
 
 
-class KpiDay(SQLModel, table=True):
-    """One influencer's figures in one campaign on one store day (orders by their placing day,
-    clicks by theirs; unique clicks are distinct (day, visitor) pairs of that store day)."""
+class KeptFigures(SQLModel):
+    """The additive figures every kept row holds (money in the store currency's minor units)."""
 
-    __tablename__ = "codecut_kpi_day"
-    __table_args__ = (Index(None, "campaign_id", "day"),)
-
-    campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
-    influencer_id: int = Field(foreign_key="codecut_influencer.id", primary_key=True)
-    day: date = Field(primary_key=True)
     clicks: int = Field(default=0, sa_type=BigInteger)
     unique_clicks: int = Field(default=0, sa_type=BigInteger)
     orders: int = Field(default=0, sa_type=BigInteger)
@@ -43,7 +36,19 @@ class KpiDay(SQLModel, table=True):
     discount: int = Field(default=0, sa_type=BigInteger)
 
 
-class KpiTotal(SQLModel, table=True):
+class KpiDay(KeptFigures, table=True):
+    """One influencer's figures in one campaign on one store day (orders by their placing day,
+    clicks by theirs; unique clicks are distinct (day, visitor) pairs of that store day)."""
+
+    __tablename__ = "codecut_kpi_day"
+    __table_args__ = (Index(None, "campaign_id", "day"),)
+
+    campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
+    influencer_id: int = Field(foreign_key="codecut_influencer.id", primary_key=True)
+    day: date = Field(primary_key=True)
+
+
+class KpiTotal(KeptFigures, table=True):
     """The sum of an influencer's :class:`KpiDay` rows in a campaign: a report over all time
     reads one row per influencer instead of one per active day."""
 
@@ -51,16 +56,9 @@ class KpiTotal(SQLModel, table=True):
 
     campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
     influencer_id: int = Field(foreign_key="codecut_influencer.id", primary_key=True)
-    clicks: int = Field(default=0, sa_type=BigInteger)
-    unique_clicks: int = Field(default=0, sa_type=BigInteger)
-    orders: int = Field(default=0, sa_type=BigInteger)
-    goods: int = Field(default=0, sa_type=BigInteger)
-    refunded: int = Field(default=0, sa_type=BigInteger)
-    commission: int = Field(default=0, sa_type=BigInteger)
-    discount: int = Field(default=0, sa_type=BigInteger)
 
 
-class KpiCampaignDay(SQLModel, table=True):
+class KpiCampaignDay(KeptFigures, table=True):
     """A campaign's figures on one store day, every influencer together: the overview's weekly
     chart reads a row a day instead of one per influencer and day."""
 
@@ -68,13 +66,6 @@ class KpiCampaignDay(SQLModel, table=True):
 
     campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
     day: date = Field(primary_key=True)
-    clicks: int = Field(default=0, sa_type=BigInteger)
-    unique_clicks: int = Field(default=0, sa_type=BigInteger)
-    orders: int = Field(default=0, sa_type=BigInteger)
-    goods: int = Field(default=0, sa_type=BigInteger)
-    refunded: int = Field(default=0, sa_type=BigInteger)
-    commission: int = Field(default=0, sa_type=BigInteger)
-    discount: int = Field(default=0, sa_type=BigInteger)
 
 
 class KpiMark(SQLModel, table=True):

@@ -381,45 +381,38 @@ def _write(session: Session, campaign_id: int, computed: dict[Key, list[int]]) -
 
 def _total(session: Session, campaign_id: int | None, influencers: list[int] | None) -> None:
     """Recompute :class:`KpiTotal` from the day rows (all of it, or some influencers')."""
-    sums = [func.sum(getattr(KpiDay, name)) for name in KEPT_FIGURES]
     for chunk in _chunks(influencers) if influencers is not None else [None]:
-        gone = delete(KpiTotal)
-        source = select(col(KpiDay.campaign_id), col(KpiDay.influencer_id), *sums).group_by(
-            col(KpiDay.campaign_id), col(KpiDay.influencer_id)
-        )
-        if campaign_id is not None:
-            gone = gone.where(col(KpiTotal.campaign_id) == campaign_id)
-            source = source.where(col(KpiDay.campaign_id) == campaign_id)
-        if chunk is not None:
-            gone = gone.where(col(KpiTotal.influencer_id).in_(chunk))
-            source = source.where(col(KpiDay.influencer_id).in_(chunk))
-        session.execute(gone)
-        session.execute(
-            insert(KpiTotal).from_select(["campaign_id", "influencer_id", *KEPT_FIGURES], source)
-        )
-
-
-def _kept(values: Any) -> dict[str, int]:
-    return {name: int(value or 0) for name, value in zip(KEPT_FIGURES, values, strict=True)}
+        _resum(session, KpiTotal, "influencer_id", campaign_id, chunk)
 
 
 def _campaign_days(session: Session, campaign_id: int | None, days: set[date] | None) -> None:
     """Recompute :class:`KpiCampaignDay` from the day rows (all of it, or a campaign's days)."""
-    sums = [func.sum(getattr(KpiDay, name)) for name in KEPT_FIGURES]
-    gone = delete(KpiCampaignDay)
-    source = select(col(KpiDay.campaign_id), col(KpiDay.day), *sums).group_by(
-        col(KpiDay.campaign_id), col(KpiDay.day)
-    )
+    _resum(session, KpiCampaignDay, "day", campaign_id, sorted(days) if days is not None else None)
+
+
+def _resum(
+    session: Session, target: Any, by: str, campaign_id: int | None, only: list[Any] | None
+) -> None:
+    """Replace ``target``'s rows with the day rows summed per (campaign, ``by``), for one
+    campaign and only some values of ``by`` when given."""
+    gone = delete(target)
+    source = select(
+        col(KpiDay.campaign_id),
+        getattr(KpiDay, by),
+        *(func.sum(getattr(KpiDay, name)) for name in KEPT_FIGURES),
+    ).group_by(col(KpiDay.campaign_id), getattr(KpiDay, by))
     if campaign_id is not None:
-        gone = gone.where(col(KpiCampaignDay.campaign_id) == campaign_id)
+        gone = gone.where(target.campaign_id == campaign_id)
         source = source.where(col(KpiDay.campaign_id) == campaign_id)
-    if days is not None:
-        gone = gone.where(col(KpiCampaignDay.day).in_(days))
-        source = source.where(col(KpiDay.day).in_(days))
+    if only is not None:
+        gone = gone.where(getattr(target, by).in_(only))
+        source = source.where(getattr(KpiDay, by).in_(only))
     session.execute(gone)
-    session.execute(
-        insert(KpiCampaignDay).from_select(["campaign_id", "day", *KEPT_FIGURES], source)
-    )
+    session.execute(insert(target).from_select(["campaign_id", by, *KEPT_FIGURES], source))
+
+
+def _kept(values: Any) -> dict[str, int]:
+    return {name: int(value or 0) for name, value in zip(KEPT_FIGURES, values, strict=True)}
 
 
 def _chunks(items: Iterable[int]) -> list[list[int]]:
