@@ -128,7 +128,7 @@ def build(url: str, influencers: int, orders: int, clicks: int) -> dict[str, flo
     entry_columns = [
         "influencer_id", "store_id", "campaign_id", "code_id", "order_id", "kind", "status",
         "currency", "amount", "base_amount", "rate_bps", "available_on", "dedupe_key",
-        "occurred_at", "created_at",
+        "occurred_at", "created_at", "reason",
     ]  # fmt: skip
     reversals = orders // 9  # 100,000 of 1,000,000 entries
 
@@ -142,13 +142,14 @@ def build(url: str, influencers: int, orders: int, clicks: int) -> dict[str, flo
                 influencer_id, store_id, campaign_id, code_id, first_order + n, "commission",
                 "pending", "USD", base // 10, base, 1000, available, f"commission:{n}",
                 _stamp(placed, sqlite), _stamp(placed, sqlite),
+                "coupon_site" if n % 400 == 0 else None,  # a leak rule flagged 1 in 400
             )  # fmt: skip
             if n % 9 == 0 and n // 9 < reversals:
                 refunded = placed + timedelta(days=5)
                 yield (
                     influencer_id, store_id, campaign_id, code_id, first_order + n, "reversal",
                     "pending", "USD", -(base // 20), base // 2, 1000, available, f"refund:{n}",
-                    _stamp(refunded, sqlite), _stamp(refunded, sqlite),
+                    _stamp(refunded, sqlite), _stamp(refunded, sqlite), "refund",
                 )  # fmt: skip
 
     _bulk(engine, "codecut_ledger_entry", entry_columns, entry_rows())

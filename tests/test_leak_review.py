@@ -397,3 +397,10 @@ def test_leak_score_per_code_with_reasons(engine, cli) -> None:  # type: ignore[
         ("TENOFF", 3, 1, 33, {"coupon_site": 1}),
     ]  # fmt: skip
     assert "TENOFF\t 33\t1/3 orders" in cli("review", "codes").stdout
+    # The console's quick path (flagged codes only, through the partial index) agrees.
+    from codecut.commissions.leaks.score import code_scores
+    from codecut.db import transaction
+
+    with transaction(engine, readonly=True) as session:
+        every = code_scores(session)
+        assert code_scores(session, flagged_only=True) == [s for s in every if s.flagged]

@@ -146,9 +146,16 @@ def _touched(session: Session, mark: KpiMark) -> dict[int, dict[int, set[date]]]
     """The (campaign, influencer, store day) rows that clicks, entries and orders written since
     the mark fall on, as ``{campaign_id: {influencer_id: {day, ...}}}``."""
     touched: dict[int, dict[int, set[date]]] = defaultdict(lambda: defaultdict(set))
-    clicked = session.execute(
-        select(col(Click.code_id), col(Click.day)).where(col(Click.id) > mark.click_id).distinct()
-    ).all()
+    # By id, the primary key's range (a DISTINCT here makes SQLite scan a whole index instead);
+    # the rows since the last refresh are few, and set() drops the repeats.
+    clicked = {
+        (code_id, day)
+        for code_id, day in session.execute(
+            select(col(Click.code_id), col(Click.day))
+            .where(col(Click.id) > mark.click_id)
+            .order_by(col(Click.id))
+        )
+    }
     if clicked:
         codes = {
             code_id: (campaign_id, influencer_id)
@@ -164,13 +171,15 @@ def _touched(session: Session, mark: KpiMark) -> dict[int, dict[int, set[date]]]
             assert day is not None
             # A UTC day is part of the store days either side of it (zones are within 14 h).
             touched[campaign_id][influencer_id].update(day + timedelta(days=n) for n in (-1, 0, 1))
-    order_ids: set[int] = set(
-        session.scalars(
+    order_ids = {
+        order_id
+        for order_id in session.scalars(
             select(col(LedgerEntry.order_id))
-            .where(col(LedgerEntry.id) > mark.entry_id, col(LedgerEntry.order_id).is_not(None))
-            .distinct()
+            .where(col(LedgerEntry.id) > mark.entry_id)
+            .order_by(col(LedgerEntry.id))
         )
-    )
+        if order_id is not None
+    }
     changed = select(
         col(Order.campaign_id), col(Order.influencer_id), col(Order.placed_at), col(Store.timezone)
     ).join(Store, col(Store.id) == col(Order.store_id))

@@ -317,23 +317,26 @@ def campaign_overview(
     assert store is not None and campaign.id is not None
     extras = _extras(session, campaign.id, first, last)
     kept = kpi_days.kept(campaign.id, first=first, last=last).subquery()
-    sums = session.execute(select(*(func.sum(kept.c[name]) for name in KEPT_FIGURES))).one()
+    # Core rows, not the ORM's: these read a row per influencer, and there are thousands.
+    core = session.connection()
+    sums = core.execute(select(*(func.sum(kept.c[name]) for name in KEPT_FIGURES))).one()
     total = Tally(**{name: int(value or 0) for name, value in zip(KEPT_FIGURES, sums, strict=True)})
     for t in extras.values():
         total.add(t)
-    everyone = set(session.scalars(_coded(campaign.id))) | set(extras)
-    revenue = dict(
-        session.execute(select(kept.c.influencer_id, kept.c.goods - kept.c.refunded)).all()
-    )
+    everyone = set(core.execute(_coded(campaign.id)).scalars()) | set(extras)
+    revenue: dict[int, int] = {
+        int(i): int(v or 0)
+        for i, v in core.execute(select(kept.c.influencer_id, kept.c.goods - kept.c.refunded))
+    }
     everyone |= set(revenue)
-    followers, counted = session.execute(
+    followers, counted = core.execute(
         select(func.sum(col(Influencer.followers)), func.count(col(Influencer.followers))).where(
             col(Influencer.id).in_(_coded(campaign.id)) | col(Influencer.id).in_(list(extras))
         )
     ).one()
-    total.followers = int(followers) if counted else None
+    total.followers = int(followers or 0) if counted else None
 
-    ranked = sorted(everyone, key=lambda i: (-int(revenue.get(i) or 0), i))
+    ranked = sorted(everyone, key=lambda i: (-revenue.get(i, 0), i))
     top = ranked[:shown]
     bottom = [i for i in ranked[::-1][: min(shown, 3)] if i not in top]
     people = {

@@ -83,7 +83,7 @@ def overview(member: Staff) -> Any:
     with kpis.refreshed(get_state().engine) as session:
         slugs = list(session.scalars(select(col(Campaign.slug)).order_by(col(Campaign.id))))
         views = [kpis.campaign_overview(session, s, first=first, last=last) for s in slugs]
-        leaky = [s for s in code_scores(session) if s.score >= LEAKY][:10]
+        leaky = [s for s in code_scores(session, flagged_only=True) if s.score >= LEAKY][:10]
     campaigns = [
         {
             "totals": view.campaign,
