@@ -124,6 +124,7 @@ def order(
         test=test,
         self_referral=self_referral,
         placed_at=placed,
+        paid_at=placed,  # a booked commission means a paid order
         created_at=placed,
         updated_at=placed,
         cancelled_at=placed + timedelta(days=1) if refund_reason == "cancel" and refunded else None,

@@ -219,6 +219,7 @@ def _import_page(
         error=error,
         result=result,
         campaign=campaign,
+        limit=get_state().settings.max_request_bytes,
     )
     return (page, 400) if error else page
 
