@@ -460,6 +460,10 @@ def test_the_console_for_marketing_and_finance(  # type: ignore[no-untyped-def]
                     f'[data-campaign="{slug}"] [data-measure="{measure}"]'
                 ).inner_text()
                 assert shown == str(expected[measure]), measure
+            for ratio in ("roas", "roi", "refund_rate", "conversion_rate"):
+                card = page.locator(f'[data-campaign="{slug}"] [data-measure="{ratio}"]')
+                wanted = expected[ratio]
+                assert card.get_attribute("data-value") == ("" if wanted is None else str(wanted))
             page.screenshot(path=ARTIFACTS / f"console-{width}-1-overview.png", full_page=True)
             # Marketing creates a campaign and imports its influencers from a CSV file.
             page.get_by_role("link", name="Campaigns").click()

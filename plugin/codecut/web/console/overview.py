@@ -31,8 +31,22 @@ CARDS = (
     "refund_rate",
     "engagement_rate",
 )
+#: Ratios shown as percentages on the cards (the report's JSON keeps fractions).
+PERCENT = {"conversion_rate", "roi", "refund_rate", "engagement_rate"}
 #: A code's leak score (percent of its last 30 days' commissions flagged) worth a look.
 LEAKY = 20
+
+
+@console.app_template_filter("measure")
+def measure(value: Any, name: str) -> str:
+    """A card's figure for people: 25.0% for a rate, 2.5x for ROAS, a dash for none."""
+    if value is None:
+        return "\u2014"
+    if name in PERCENT:
+        return f"{float(value) * 100:.1f}%"
+    if name == "roas":
+        return f"{float(value):.2f}x"
+    return str(value)
 
 
 def _count(value: int, _unit: str) -> str:
