@@ -6,6 +6,7 @@ never slows webhook ingestion. SIGTERM and SIGINT let the current batch finish, 
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import time
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import logs
 from ..reads import kpi_days
@@ -45,10 +47,16 @@ def run_forever(
     kept = 0.0
     while not stop.is_set():
         if time.monotonic() - kept >= KPI_EVERY:
-            refreshed = kpi_days.refresh(engine)
             kept = time.monotonic()
-            if refreshed.rows:
-                logs.event("worker", "campaign figures refreshed", rows=refreshed.rows)
+            try:
+                refreshed = kpi_days.refresh(engine)
+            except SQLAlchemyError as error:  # the database is away: deliveries say so too
+                logs.event(
+                    "worker", "campaign figures not refreshed", logging.WARNING, error=str(error)
+                )
+            else:
+                if refreshed.rows:
+                    logs.event("worker", "campaign figures refreshed", rows=refreshed.rows)
         summary = deliver_due(engine, timeout=timeout, concurrency=concurrency)
         if report and summary.attempted:
             report(summary)
