@@ -86,20 +86,32 @@ def forget(session: Session) -> None:
     session.execute(delete(KpiMark))
 
 
-def kept(campaign_id: int, *, first: date | None, last: date | None) -> Any:
+def kept(
+    campaign_id: int,
+    *,
+    first: date | None,
+    last: date | None,
+    influencers: list[int] | None = None,
+) -> Any:
     """A query of each influencer's kept figures in a campaign over the store days
-    ``first``..``last``: ``influencer_id`` and the :data:`KEPT_FIGURES` columns."""
+    ``first``..``last`` (of some ``influencers`` only, when given): ``influencer_id`` and the
+    :data:`KEPT_FIGURES` columns."""
     if first is None and last is None:
         columns = [getattr(KpiTotal, name).label(name) for name in KEPT_FIGURES]
-        return select(col(KpiTotal.influencer_id).label("influencer_id"), *columns).where(
+        query = select(col(KpiTotal.influencer_id).label("influencer_id"), *columns).where(
             col(KpiTotal.campaign_id) == campaign_id
         )
+        if influencers is not None:
+            query = query.where(col(KpiTotal.influencer_id).in_(influencers))
+        return query
     sums = [func.sum(getattr(KpiDay, name)).label(name) for name in KEPT_FIGURES]
     query = (
         select(col(KpiDay.influencer_id).label("influencer_id"), *sums)
         .where(col(KpiDay.campaign_id) == campaign_id)
         .group_by(col(KpiDay.influencer_id))
     )
+    if influencers is not None:
+        query = query.where(col(KpiDay.influencer_id).in_(influencers))
     if first is not None:
         query = query.where(col(KpiDay.day) >= first)
     if last is not None:

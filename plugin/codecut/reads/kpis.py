@@ -316,14 +316,17 @@ def campaign_overview(
     store = session.get(Store, campaign.store_id)
     assert store is not None and campaign.id is not None
     extras = _extras(session, campaign.id, first, last)
-    kept = kpi_days.kept(campaign.id, first=first, last=last).subquery()
-    # Core rows, not the ORM's: these read a row per influencer, and there are thousands.
+    # The totals from the campaign's days (a row a day), the ranking from one read of each
+    # influencer's revenue; Core rows, not the ORM's: there are thousands of influencers.
     core = session.connection()
-    sums = core.execute(select(*(func.sum(kept.c[name]) for name in KEPT_FIGURES))).one()
-    total = Tally(**{name: int(value or 0) for name, value in zip(KEPT_FIGURES, sums, strict=True)})
+    total = Tally()
+    for figures in kpi_days.daily(session, campaign.id, first=first, last=last).values():
+        for name, value in figures.items():
+            setattr(total, name, getattr(total, name) + value)
     for t in extras.values():
         total.add(t)
     everyone = set(core.execute(_coded(campaign.id)).scalars()) | set(extras)
+    kept = kpi_days.kept(campaign.id, first=first, last=last).subquery()
     revenue: dict[int, int] = {
         int(i): int(v or 0)
         for i, v in core.execute(select(kept.c.influencer_id, kept.c.goods - kept.c.refunded))
@@ -345,7 +348,9 @@ def campaign_overview(
     }
     rows = {
         int(row[0]): row[1:]
-        for row in session.execute(select(kept).where(kept.c.influencer_id.in_(top + bottom)))
+        for row in core.execute(
+            kpi_days.kept(campaign.id, first=first, last=last, influencers=top + bottom)
+        )
     }
 
     def row(influencer_id: int) -> dict[str, Any]:
