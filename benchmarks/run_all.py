@@ -30,6 +30,11 @@ SUITE: list[tuple[str, list[str], list[str]]] = [
     ("bench_payouts.py", ["--entries", "1000000"], ["--entries", "50000", "--influencers", "1000"]),
     ("bench_export.py", ["--rows", "1000000"], ["--rows", "50000"]),
     ("bench_portal.py", ["--orders", "50000"], ["--orders", "5000", "--requests", "50"]),
+    (
+        "bench_console.py",
+        ["--requests", "20"],
+        ["--influencers", "1000", "--orders", "50000", "--clicks", "200000", "--requests", "5"],
+    ),
     ("bench_import.py", ["--rows", "10000"], ["--rows", "1000"]),
     (
         "bench_store_sync.py",
