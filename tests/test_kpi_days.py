@@ -26,7 +26,10 @@ DAY1 = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)  # late: the day differs east of
 def _kept(engine: Any) -> tuple[dict[Any, tuple[int, ...]], ...]:
     with transaction(engine, readonly=True) as s:
         days = {
-            (r.campaign_id, r.influencer_id, r.day): tuple(getattr(r, n) for n in KEPT_FIGURES)
+            (r.campaign_id, r.influencer_id, r.day): (
+                *(getattr(r, n) for n in KEPT_FIGURES),
+                r.revenue_to_date,
+            )
             for r in s.scalars(select(KpiDay))
         }
         totals = {
@@ -74,6 +77,18 @@ def test_a_refresh_recomputes_what_changed_since_the_last(engine) -> None:  # ty
     assert (report.campaign["orders"], report.campaign["revenue"]) == (2, "115.00")
     assert (report.campaign["clicks"], report.campaign["unique_clicks"]) == (2, 2)
     assert (day_one.campaign["orders"], day_one.campaign["revenue"]) == (1, "75.00")
+    with transaction(engine, readonly=True) as s:
+        campaign_id = s.scalars(select(KpiDay.campaign_id)).first()
+        later = DAY1.date() + timedelta(days=20)
+        # Revenue over a period from the running totals: 100 - 25 refunded on day one, 40 later.
+        assert kpi_days.revenue_between(s, campaign_id, first=None, last=None) == {1: 11500}
+        assert kpi_days.revenue_between(s, campaign_id, first=DAY1.date(), last=DAY1.date()) == {
+            1: 7500
+        }
+        assert kpi_days.revenue_between(s, campaign_id, first=later, last=later) == {1: 4000}
+        assert kpi_days.revenue_between(
+            s, campaign_id, first=later + timedelta(days=1), last=None
+        ) == {1: 0}
     _same_as_a_rebuild(engine)
 
 

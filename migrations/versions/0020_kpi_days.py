@@ -42,6 +42,7 @@ def upgrade() -> None:
         ),
         sa.Column("day", sa.Date(), nullable=False),
         *_figures(),
+        sa.Column("revenue_to_date", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("campaign_id", "influencer_id", "day"),
     )
     op.create_index(

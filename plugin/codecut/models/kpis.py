@@ -46,6 +46,10 @@ class KpiDay(KeptFigures, table=True):
     campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
     influencer_id: int = Field(foreign_key="codecut_influencer.id", primary_key=True)
     day: date = Field(primary_key=True)
+    # Revenue (goods - refunded) from the influencer's first day through this one: a period's
+    # revenue is two lookups (through its last day, less through the day before its first), so
+    # ranking thousands of influencers over any period reads two rows each.
+    revenue_to_date: int = Field(default=0, sa_type=BigInteger)
 
 
 class KpiTotal(KeptFigures, table=True):

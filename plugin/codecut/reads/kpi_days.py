@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, case, delete, func, insert, literal, select
+from sqlalchemy import Engine, bindparam, case, delete, func, insert, literal, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from ..dates import day_end, day_start, local_day, stored_day
@@ -42,6 +43,7 @@ from ..models import (
     Order,
     Store,
     id_of,
+    table_of,
     utcnow,
 )
 from .store_days import store_day
@@ -117,6 +119,38 @@ def kept(
     if last is not None:
         query = query.where(col(KpiDay.day) <= last)
     return query
+
+
+def revenue_between(
+    session: Session, campaign_id: int, *, first: date | None, last: date | None
+) -> dict[int, int]:
+    """Each influencer's revenue (goods - refunded) over the store days ``first``..``last``:
+    two index lookups an influencer, whatever the period's length."""
+
+    def through(day: date) -> Any:
+        row = aliased(KpiDay)
+        return (
+            select(col(row.revenue_to_date))
+            .where(
+                col(row.campaign_id) == KpiTotal.campaign_id,
+                col(row.influencer_id) == KpiTotal.influencer_id,
+                col(row.day) <= day,
+            )
+            .order_by(col(row.day).desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    end = (
+        func.coalesce(through(last), 0)
+        if last is not None
+        else col(KpiTotal.goods) - col(KpiTotal.refunded)
+    )
+    start = func.coalesce(through(first - timedelta(days=1)), 0) if first is not None else 0
+    query = select(col(KpiTotal.influencer_id), end - start).where(
+        col(KpiTotal.campaign_id) == campaign_id
+    )
+    return {int(i): int(r or 0) for i, r in session.connection().execute(query)}
 
 
 def figures(
@@ -242,6 +276,7 @@ def _rebuild(session: Session) -> int:
     ):
         computed = _compute(session, campaign, store, None, None, None)
         rows += _write(session, id_of(campaign), computed)
+        _running(session, id_of(campaign), None, None)
     _total(session, None, None)
     _campaign_days(session, None, None)
     return rows
@@ -270,6 +305,7 @@ def _recompute(session: Session, campaign_id: int, touched: dict[int, set[date]]
                 )
             )
             rows += _write(session, campaign_id, computed)
+            _running(session, campaign_id, chunk, first)
     _total(session, campaign_id, list(touched))
     _campaign_days(session, campaign_id, set().union(*touched.values()))
     return rows
@@ -386,18 +422,74 @@ def _compute(
 
 
 def _write(session: Session, campaign_id: int, computed: dict[Key, list[int]]) -> int:
+    """Insert computed day rows; ``revenue_to_date`` is set by :func:`_running` afterwards."""
     rows = [
         {
             "campaign_id": campaign_id,
             "influencer_id": i,
             "day": d,
             **dict(zip(KEPT_FIGURES, v, strict=True)),
+            "revenue_to_date": 0,
         }
         for (i, d), v in computed.items()
     ]
     for start in range(0, len(rows), 5_000):
         session.execute(insert(KpiDay), rows[start : start + 5_000])
     return len(rows)
+
+
+def _running(
+    session: Session, campaign_id: int, influencers: list[int] | None, first: date | None
+) -> None:
+    """Set ``revenue_to_date`` on the influencers' day rows from ``first`` on (all rows when
+    ``None``), carrying on from their last row before it."""
+    day = col(KpiDay.day)
+    base: dict[int, int] = {}
+    if first is not None:
+        earlier = aliased(KpiDay)
+        latest_before = (
+            select(func.max(col(earlier.day)))
+            .where(
+                col(earlier.campaign_id) == KpiDay.campaign_id,
+                col(earlier.influencer_id) == KpiDay.influencer_id,
+                col(earlier.day) < first,
+            )
+            .scalar_subquery()
+        )
+        query = select(col(KpiDay.influencer_id), col(KpiDay.revenue_to_date)).where(
+            col(KpiDay.campaign_id) == campaign_id, day == latest_before
+        )
+        if influencers is not None:
+            query = query.where(col(KpiDay.influencer_id).in_(influencers))
+        base = {int(i): int(r) for i, r in session.execute(query)}
+    rows = select(col(KpiDay.influencer_id), day, col(KpiDay.goods), col(KpiDay.refunded)).where(
+        col(KpiDay.campaign_id) == campaign_id
+    )
+    if influencers is not None:
+        rows = rows.where(col(KpiDay.influencer_id).in_(influencers))
+    if first is not None:
+        rows = rows.where(day >= first)
+    updates, running, current = [], 0, None
+    for influencer_id, on, goods, refunded in session.execute(
+        rows.order_by(col(KpiDay.influencer_id), day)
+    ):
+        if influencer_id != current:
+            current, running = influencer_id, base.get(influencer_id, 0)
+        running += int(goods) - int(refunded)
+        updates.append({"c": campaign_id, "i": influencer_id, "d": on, "r": running})
+    table = table_of(KpiDay)
+    statement = (
+        update(table)
+        .where(
+            table.c.campaign_id == bindparam("c"),
+            table.c.influencer_id == bindparam("i"),
+            table.c.day == bindparam("d"),
+        )
+        .values(revenue_to_date=bindparam("r"))
+    )
+    connection = session.connection()
+    for start in range(0, len(updates), 10_000):
+        connection.execute(statement, updates[start : start + 10_000])
 
 
 def _total(session: Session, campaign_id: int | None, influencers: list[int] | None) -> None:

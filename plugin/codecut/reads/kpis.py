@@ -326,11 +326,7 @@ def campaign_overview(
     for t in extras.values():
         total.add(t)
     everyone = set(core.execute(_coded(campaign.id)).scalars()) | set(extras)
-    kept = kpi_days.kept(campaign.id, first=first, last=last).subquery()
-    revenue: dict[int, int] = {
-        int(i): int(v or 0)
-        for i, v in core.execute(select(kept.c.influencer_id, kept.c.goods - kept.c.refunded))
-    }
+    revenue = kpi_days.revenue_between(session, campaign.id, first=first, last=last)
     everyone |= set(revenue)
     followers, counted = core.execute(
         select(func.sum(col(Influencer.followers)), func.count(col(Influencer.followers))).where(
