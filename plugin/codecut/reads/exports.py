@@ -271,10 +271,28 @@ def ledger_xlsx(session: Session, which: LedgerFilter | None, target: IO[bytes])
     """The ledger as XLSX: typed cells straight from the database's rows (the same file as the
     records would make, see :func:`ledger_cells`), streamed in batches."""
     query = (which or LedgerFilter()).query(session)
-    result = session.connection().execute(query.execution_options(yield_per=_STREAM_BATCH))
     cells = ledger_cells({})
-    rows = (cells(row) for batch in result.partitions() for row in batch)
+    rows = (cells(row) for batch in _row_batches(session, query) for row in batch)
     return write_cells(rows, LEDGER_COLUMNS, target, "ledger", LEDGER_NOTES)
+
+
+def _row_batches(session: Session, query: AnySelect) -> Iterator[Sequence[Sequence[Any]]]:
+    """``query``'s rows as plain tuples, a batch at a time. On PostgreSQL straight from a
+    server-side cursor in binary format, a third cheaper than result rows; the values are the
+    same (the XLSX test holds the files part for part)."""
+    if session.get_bind().dialect.name != "postgresql":
+        result = session.connection().execute(query.execution_options(yield_per=_STREAM_BATCH))
+        yield from result.partitions()
+        return
+    connection: Any = session.connection().connection.dbapi_connection
+    statement = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    # No parameters are passed, so psycopg sends the statement as it is (its % signs included).
+    with connection.cursor(name="codecut_ledger_rows", binary=True) as cursor:
+        cursor.execute(str(statement))
+        while batch := cursor.fetchmany(_STREAM_BATCH):
+            yield batch
 
 
 @dataclass(frozen=True)
