@@ -22,7 +22,7 @@ EXAMPLES = int(os.environ.get("CODECUT_FUZZ_EXAMPLES", "15"))
 
 def _run(app: Any, examples: int) -> None:
     with transaction(get_state(app).engine) as session:
-        _row, key = apikeys.create_key(session, name="fuzz", scope="admin")
+        _row, key = apikeys.create_key(session, name="fuzz", scope="admin", actor="test")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     failures: list[str] = []
     for result in schema.get_all_operations():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -13,9 +14,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from payout_support import engine_of, entry, influencer, order_entry, programme
 from programme import book, make_programme, order
+from sqlalchemy import delete, select
 
 from codecut.db import create_db_engine, transaction
-from codecut.models import LedgerEntry, Payout, PayoutBatch, Settlement, utcnow
+from codecut.models import (
+    Campaign,
+    Influencer,
+    LedgerEntry,
+    Order,
+    Payout,
+    PayoutBatch,
+    Settlement,
+    utcnow,
+)
 from codecut.reads import exports as reports
 from codecut.state import get_state
 from codecut.storefronts.base import RefundEvent
@@ -220,6 +231,86 @@ def test_postgres_copy_writes_the_same_bytes_as_the_python_writer(postgres_url, 
                 reports.csv_chunks(reports.iter_ledger_rows(s), reports.LEDGER_COLUMNS)
             )
         assert by_copy == by_python
+    finally:
+        engine.dispose()
+
+
+def _sheets(xlsx: bytes) -> dict[str, bytes]:
+    """An XLSX's parts but its creation time."""
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as archive:
+        return {n: archive.read(n) for n in archive.namelist() if n != "docProps/core.xml"}
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["USD", "JPY", "KWD", "CLF"]),
+            st.integers(min_value=-(10**12), max_value=10**12),
+            hostile_text,
+            st.sampled_from([None, "USD", "JPY", "KWD"]),  # an order, in this currency
+            st.sampled_from([None, 0, 5, 1000, 1250, 333, 10000]),
+            st.booleans(),  # settled by a payout
+        ),
+        max_size=8,
+    )
+)
+def test_ledger_xlsx_from_typed_cells_is_the_records_file(database_url, rows) -> None:
+    """The ledger XLSX is written from the database's typed values; part for part it is the
+    file the records (the CSV's values) make: every decimal count, orders in another currency's
+    decimals, hostile text, rates, settled or not."""
+    engine = create_db_engine(database_url)
+    try:
+        with transaction(engine) as s:
+            for table in (Settlement, Payout, PayoutBatch, LedgerEntry, Order):
+                s.execute(delete(table))
+            campaign = s.scalar(select(Campaign)) or programme(s)
+            who = s.scalar(
+                select(Influencer.id).where(Influencer.email == "anna@example.com")
+            ) or influencer(s, "anna@example.com", name='Anna "A", =1')
+            for currency, amount, memo, order_currency, rate, settled in rows:
+                if order_currency:
+                    entry_id = order_entry(
+                        s, campaign, "anna@example.com", amount, base=abs(amount)
+                    )
+                    row = s.get(LedgerEntry, entry_id)
+                    s.get(Order, row.order_id).currency = order_currency
+                    row.currency = currency
+                else:
+                    entry_id = entry(s, who, amount, currency, memo=memo)
+                    row = s.get(LedgerEntry, entry_id)
+                row.memo, row.rate_bps = memo, rate
+                if settled:
+                    batch = PayoutBatch(as_of=DAY, status="completed")
+                    s.add(batch)
+                    s.flush()
+                    payout = Payout(
+                        batch_id=batch.id,
+                        influencer_id=who,
+                        currency=row.currency,
+                        amount=amount,
+                        entry_count=1,
+                        method="manual",
+                        status="paid",
+                        period_end=DAY,
+                    )
+                    s.add(payout)
+                    s.flush()
+                    s.add(Settlement(entry_id=entry_id, payout_id=payout.id))
+        with transaction(engine, readonly=True) as s:
+            typed, records = io.BytesIO(), io.BytesIO()
+            export = reports.ledger_export()
+            assert export.write(s, "xlsx", typed) == len(rows)
+            reports.write_xlsx(
+                reports.iter_ledger_rows(s),
+                reports.LEDGER_COLUMNS,
+                records,
+                "ledger",
+                reports.LEDGER_NOTES,
+            )
+        assert _sheets(typed.getvalue()) == _sheets(records.getvalue())
     finally:
         engine.dispose()
 

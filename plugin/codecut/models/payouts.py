@@ -96,12 +96,20 @@ class Settlement(SQLModel, table=True):
     their per-row checks were two thirds of a million-entry settlement's time, and settlement only
     ever links entries and payouts it has just read; ``codecut verify`` checks that every row
     names an existing entry and payout.
+
+    On PostgreSQL the payout's index is a BRIN one: a run appends its rows together and payout
+    ids only grow, so the block ranges of one batch are found as fast (a payout's rows are read
+    from its batch's blocks), while keeping a b-tree up to date was a third of settling a
+    million entries. SQLite keeps a b-tree.
     """
 
     __tablename__ = "codecut_settlement"
+    __table_args__ = (
+        Index("ix_codecut_settlement_payout_id", "payout_id", postgresql_using="brin"),
+    )
 
     entry_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    payout_id: int = Field(index=True)
+    payout_id: int
 
 
 class StripeEvent(SQLModel, table=True):

@@ -10,7 +10,7 @@ named, and without one a currency not named needs only a positive balance.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -67,6 +67,18 @@ class PayoutMinimum:
     def reached(self, amount: int, currency: str) -> bool:
         """Paid when at least the minimum, and something (a zero transfer is no payment)."""
         return amount > 0 and amount >= self.minor(currency)
+
+    def checker(self) -> Callable[[int, str], bool]:
+        """:meth:`reached`, remembering each currency's minimum: for thousands of balances."""
+        floors: dict[str, int] = {}
+
+        def reached(amount: int, currency: str) -> bool:
+            floor = floors.get(currency)
+            if floor is None:
+                floor = floors[currency] = self.minor(currency)
+            return amount > 0 and amount >= floor
+
+        return reached
 
     def __str__(self) -> str:
         parts = [f"{code}={value}" for code, value in sorted(self.per_currency.items())]

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from ..commissions.approval import approved_through
+from ..models import PayoutMethod
 from ..money import format_minor
 from ..reads.balances import PayableGroup, payable_groups
 from .methods import (
@@ -74,9 +75,10 @@ def payable_by_method(
 ) -> list[PayableGroup]:
     """Every payable balance of ``method`` (None: every method) as of ``as_of``."""
     through = approved_through(session, as_of)
+    with_account = None if method is None else method == PayoutMethod.STRIPE
     return [
         group
-        for group in payable_groups(session, through=through)
+        for group in payable_groups(session, through=through, with_account=with_account)
         if method is None or method_for(group.stripe_account_id) == method
     ]
 
@@ -101,8 +103,9 @@ def plan(
     payouts: list[PlannedPayout] = []
     waiting: list[Waiting] = []
     carried = 0
+    reached = minimum.checker()
     for group in payable_by_method(session, as_of=as_of, method=method):
-        if not minimum.reached(group.amount, group.currency):
+        if not reached(group.amount, group.currency):
             carried += 1
             continue
         if waits_for_onboarding(group.stripe_account_id, group.stripe_transfers):

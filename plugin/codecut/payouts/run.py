@@ -99,18 +99,31 @@ def _stripe_client_if_needed(
     client_factory: Callable[[], Any] | None,
 ) -> Any:
     """The Stripe client, built before anything is written whenever the run could have a Stripe
-    payout to send: without a usable key the run refuses at once and writes nothing."""
+    payout to send: without a usable key the run refuses at once and writes nothing.
+
+    A factory that builds one (a key is configured) is simply used; only without a client does
+    the run look for Stripe payouts due, among the influencers with a connected account."""
     if method == PayoutMethod.MANUAL:
         return None
-    with transaction(engine, readonly=True) as session:
-        planned = plan(session, as_of=as_of, minimum=minimum, method=method).payouts
-    needed = any(p.method == PayoutMethod.STRIPE for p in planned) or stripe_payouts_to_send(engine)
-    if not needed:
-        return None
-    client = client_factory() if client_factory else None
-    if client is None:
+    if client_factory is not None:
+        try:
+            client = client_factory()
+        except InvalidInput:
+            if _stripe_payouts_due(engine, as_of, minimum):
+                raise
+            return None
+        if client is not None:
+            return client
+    if _stripe_payouts_due(engine, as_of, minimum):
         raise InvalidInput("Stripe payouts are due but no Stripe client is configured")
-    return client
+    return None
+
+
+def _stripe_payouts_due(engine: Engine, as_of: date, minimum: PayoutMinimum) -> bool:
+    """A run on ``as_of`` would make or resend a Stripe payout."""
+    with transaction(engine, readonly=True) as session:
+        planned = plan(session, as_of=as_of, minimum=minimum, method=PayoutMethod.STRIPE)
+    return bool(planned.payouts) or bool(stripe_payouts_to_send(engine))
 
 
 def _send_one(engine: Engine, client: Any, payout_id: int, batch_id: int) -> None:

@@ -258,9 +258,23 @@ class PayableGroup:
     stripe_transfers: str | None = None  # the account's transfers capability, as last reported
 
 
-def payable_groups(session: Session, *, through: date | None) -> Iterator[PayableGroup]:
+def payable_groups(
+    session: Session, *, through: date | None, with_account: bool | None = None
+) -> Iterator[PayableGroup]:
     """Every (influencer, currency) with payable entries as of the approval ``through``, summed
-    in the database (the payable entries themselves, not a difference: a run settles them)."""
+    in the database (the payable entries themselves, not a difference: a run settles them).
+
+    ``with_account`` limits them to influencers with (True) or without (False) a connected
+    Stripe account, in the database: a Stripe-only question reads only their entries."""
+    filters = [is_payable(through)]
+    if with_account is not None:
+        account = col(Influencer.stripe_account_id)
+        has_account = and_(account.is_not(None), account != "")
+        filters.append(
+            col(LedgerEntry.influencer_id).in_(
+                select(col(Influencer.id)).where(has_account if with_account else ~has_account)
+            )
+        )
     sums = (
         select(
             col(LedgerEntry.influencer_id).label("influencer_id"),
@@ -268,7 +282,7 @@ def payable_groups(session: Session, *, through: date | None) -> Iterator[Payabl
             func.sum(col(LedgerEntry.amount)).label("total"),
             func.count().label("entries"),
         )
-        .where(is_payable(through))
+        .where(*filters)
         .group_by(col(LedgerEntry.influencer_id), col(LedgerEntry.currency))
         .subquery()
     )

@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import IO, Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -16,12 +17,13 @@ from ..commissions.approval import approved_through
 from ..dates import DEFAULT_ZONE, day_end, day_start
 from ..errors import InvalidInput
 from ..models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Settlement, Store
-from ..money import format_minor, format_rate
+from ..money import exponent, format_minor, format_rate
 from .balances import AnySelect, balances, status_of, with_settlement
 from .ledger_copy import copy_csv
 from .records import PAYOUT_FIELDS, payout_record
 from .xlsx import MONEY as MONEY_COLUMNS
-from .xlsx import write_xlsx
+from .xlsx import moment as xlsx_moment
+from .xlsx import write_cells, write_xlsx
 
 #: The ledger export's columns, in this order; scripts depend on it. More may be appended.
 LEDGER_COLUMNS = [
@@ -212,6 +214,87 @@ def ledger_values(values: Sequence[Any]) -> dict[str, Any]:
     }
 
 
+def ledger_cells(
+    exponents: dict[str, int],
+) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """A row of :func:`ledger_query` as the typed cells of :func:`.xlsx.write_cells`, in
+    :data:`LEDGER_COLUMNS`' order: the cells the XLSX writer would make of :func:`ledger_values`'
+    record, without writing the record's text and parsing it back. ``exponents`` is filled with
+    each currency's decimals as they are met."""
+
+    def places(currency: str) -> int:
+        found = exponents.get(currency)
+        if found is None:
+            found = exponents[currency] = exponent(currency)
+        return found
+
+    def cells(values: Sequence[Any]) -> tuple[Any, ...]:
+        (
+            entry_id, created_at, email, name, domain, slug, code, external_id, order_number,
+            kind, currency, base_amount, amount, available_on, memo, reason,
+            order_total, order_currency, rate_bps, placed_at, refunded_at, status, payout_id,
+        ) = values  # fmt: skip
+        if order_currency and places(order_currency) != places(currency):
+            # Money of another currency's decimals: its figure as text, as the record has it.
+            total: Any = Decimal(format_minor(order_total, order_currency))
+        else:
+            total = order_total if order_currency else None
+        return (
+            entry_id,
+            xlsx_moment(created_at),
+            email,
+            name,
+            domain,
+            slug,
+            code,
+            external_id,
+            order_number,
+            kind,
+            status,
+            currency,
+            base_amount,
+            amount,
+            available_on,
+            payout_id or None,
+            memo,
+            reason,
+            total,
+            rate_bps / 10000 if rate_bps is not None else None,
+            xlsx_moment(placed_at) if placed_at else None,
+            xlsx_moment(refunded_at) if refunded_at else None,
+        )
+
+    return cells
+
+
+def ledger_xlsx(session: Session, which: LedgerFilter | None, target: IO[bytes]) -> int:
+    """The ledger as XLSX: typed cells straight from the database's rows (the same file as the
+    records would make, see :func:`ledger_cells`), streamed in batches."""
+    query = (which or LedgerFilter()).query(session)
+    cells = ledger_cells({})
+    rows = (cells(row) for batch in _row_batches(session, query) for row in batch)
+    return write_cells(rows, LEDGER_COLUMNS, target, "ledger", LEDGER_NOTES)
+
+
+def _row_batches(session: Session, query: AnySelect) -> Iterator[Sequence[Sequence[Any]]]:
+    """``query``'s rows as plain tuples, a batch at a time. On PostgreSQL straight from a
+    server-side cursor in binary format, a third cheaper than result rows; the values are the
+    same (the XLSX test holds the files part for part)."""
+    if session.get_bind().dialect.name != "postgresql":
+        result = session.connection().execute(query.execution_options(yield_per=_STREAM_BATCH))
+        yield from result.partitions()
+        return
+    connection: Any = session.connection().connection.dbapi_connection
+    statement = query.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"literal_binds": True}
+    )
+    # No parameters are passed, so psycopg sends the statement as it is (its % signs included).
+    with connection.cursor(name="codecut_ledger_rows", binary=True) as cursor:
+        cursor.execute(str(statement))
+        while batch := cursor.fetchmany(_STREAM_BATCH):
+            yield batch
+
+
 @dataclass(frozen=True)
 class LedgerFilter:
     """Which entries a ledger export holds: a period (``to`` inclusive) taken ``by`` recording
@@ -335,10 +418,14 @@ class Export:
     rows: Callable[[Session], Iterator[dict[str, Any]]]
     csv: Callable[[Session, Tally], Iterator[bytes]]
     notes: Mapping[str, str] = field(default_factory=dict)
+    #: Writes the XLSX from typed cells instead of :attr:`rows` (the same file, faster).
+    xlsx: Callable[[Session, IO[bytes]], int] | None = None
 
     def write(self, session: Session, fmt: str, target: IO[bytes]) -> int:
         """Write the export to a binary file; returns the number of rows."""
         if fmt == "xlsx":
+            if self.xlsx is not None:
+                return self.xlsx(session, target)
             return write_xlsx(self.rows(session), self.columns, target, self.name, self.notes)
         tally = Tally()
         for chunk in self.csv(session, tally):
@@ -353,6 +440,7 @@ def ledger_export(which: LedgerFilter | None = None) -> Export:
         rows=lambda session: iter_ledger_rows(session, which),
         csv=lambda session, tally: ledger_csv(session, which, tally=tally),
         notes=LEDGER_NOTES,
+        xlsx=lambda session, target: ledger_xlsx(session, which, target),
     )
 
 

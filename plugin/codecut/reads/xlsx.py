@@ -10,8 +10,7 @@ Written by xlsxwriter in ``constant_memory`` mode: rows are flushed as they are 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
@@ -46,24 +45,78 @@ def kind_of(column: str) -> str:
     return "text"
 
 
+def moment(value: datetime) -> datetime:
+    """A time as the naive UTC date-time a spreadsheet cell holds (naive times are UTC)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
 def _moment(value: str) -> datetime:
     """An ISO 8601 time as the naive UTC date-time a spreadsheet cell holds."""
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    return moment(datetime.fromisoformat(value))
+
+
+def cells_of(row: Mapping[str, Any], columns: list[str], kinds: list[str]) -> list[Any]:
+    """A record (money as decimal strings, times as ISO 8601) as the typed cells
+    :func:`write_cells` takes."""
+    currency = str(row.get("currency") or "")
+    cells: list[Any] = []
+    for column, kind in zip(columns, kinds, strict=True):
+        value = row[column]
+        if value == "" or value is None:
+            cells.append(None)
+        elif kind == "money":
+            amount = Decimal(value)
+            minor = amount.scaleb(exponent(currency))
+            cells.append(int(minor) if minor == minor.to_integral_value() else amount)
+        elif kind == "whole":
+            cells.append(int(value))
+        elif kind == "day":
+            cells.append(date.fromisoformat(value))
+        elif kind == "time":
+            cells.append(_moment(value))
+        elif kind == "percent":
+            cells.append(float(Decimal(str(value).rstrip("%")) / 100))
+        else:
+            cells.append(str(value))
+    return cells
 
 
 def write_xlsx(
-    rows: Iterable[dict[str, Any]],
+    rows: Iterable[Mapping[str, Any]],
     columns: list[str],
     target: str | IO[bytes],
     sheet: str,
     notes: Mapping[str, str] | None = None,
 ) -> int:
-    """Write ``rows`` as the sheet ``sheet`` plus a ``totals`` sheet; returns the row count.
+    """Write records ``rows`` as the sheet ``sheet`` plus a ``totals`` sheet; returns the row
+    count. ``notes`` describe columns: each is a comment on its header cell (shown on hover)."""
+    kinds = [kind_of(column) for column in columns]
+    return write_cells(
+        (cells_of(row, columns, kinds) for row in rows), columns, target, sheet, notes
+    )
 
-    ``notes`` describe columns: each is a comment on its header cell (shown on hover)."""
+
+_MONEY, _WHOLE, _DAY, _TIME, _PERCENT, _TEXT = range(6)
+_KIND_CODES = {"money": _MONEY, "whole": _WHOLE, "day": _DAY, "time": _TIME}
+_KIND_CODES |= {"percent": _PERCENT, "text": _TEXT}
+
+
+def write_cells(
+    rows: Iterable[Sequence[Any]],
+    columns: list[str],
+    target: str | IO[bytes],
+    sheet: str,
+    notes: Mapping[str, str] | None = None,
+) -> int:
+    """Write typed rows as the sheet ``sheet`` plus a ``totals`` sheet; returns the row count.
+
+    A row holds one cell per column, None (or ``""``) for an empty one: money as an int of the
+    row currency's minor units (or, for an amount finer than that currency's unit, a Decimal in
+    major units), whole numbers as ints, days as dates, times as naive UTC date-times, rates as
+    fractions (0.125 for 12.5%), text as str. Exports that have their values typed already (the
+    ledger, straight from the database) skip the records' text and its parsing."""
     workbook = xlsxwriter.Workbook(
         target, {"constant_memory": True, "strings_to_numbers": False, "in_memory": False}
     )
@@ -91,34 +144,59 @@ def write_xlsx(
     worksheet.freeze_panes(1, 0)
 
     money_columns = [c for c in columns if c in MONEY]
-    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    currency_at = columns.index("currency") if "currency" in columns else None
+    # Per column: its index, its kind and, for money, its place among the totals.
+    plan = [
+        (index, _KIND_CODES[kind], money_columns.index(column) + 1 if kind == "money" else 0)
+        for index, (column, kind) in enumerate(zip(columns, kinds, strict=True))
+    ]
+    # Per currency: the totals row (rows, then each money column), the money format and the
+    # divisor from minor to major units, found once.
+    totals: dict[str, list[int]] = {}
+    money_of: dict[str, tuple[Any, int]] = {}
+    write_number = worksheet.write_number
+    write_string = worksheet.write_string
+    write_datetime = worksheet.write_datetime
     count = 0
-    for count, row in enumerate(rows, start=1):
-        currency = str(row.get("currency") or "")
-        for index, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
-            value = row[column]
-            if value == "" or value is None:
+    for count, cells in enumerate(rows, start=1):
+        currency = str(cells[currency_at] or "") if currency_at is not None else ""
+        sums = totals.get(currency)
+        for index, code, place in plan:
+            value = cells[index]
+            if value is None or value == "":
                 continue
-            if kind == "money":
-                amount = Decimal(value)
-                totals[currency][column] += int(amount.scaleb(exponent(currency)))
-                # XLSX numbers are binary doubles; decimals of any currency fit them exactly as
-                # displayed (15 significant digits).
-                worksheet.write_number(count, index, float(amount), money_format(currency))
-            elif kind == "whole":
-                worksheet.write_number(count, index, int(value))
-            elif kind == "day":
-                worksheet.write_datetime(count, index, date.fromisoformat(value), day_format)
-            elif kind == "time":
-                worksheet.write_datetime(count, index, _moment(value), time_format)
-            elif kind == "percent":
-                worksheet.write_number(
-                    count, index, float(Decimal(str(value).rstrip("%")) / 100), percent_format
-                )
+            if code == _MONEY:
+                if sums is None:
+                    sums = totals[currency] = [0] * (len(money_columns) + 1)
+                money = money_of.get(currency)
+                if money is None:
+                    money = money_of[currency] = (
+                        money_format(currency),
+                        10 ** exponent(currency),
+                    )
+                if value.__class__ is int:
+                    sums[place] += value
+                    # XLSX numbers are binary doubles; decimals of any currency fit them exactly
+                    # as displayed (15 significant digits). Both divisions round correctly, so
+                    # this is float(Decimal(the amount as text)).
+                    write_number(count, index, value / money[1], money[0])
+                else:
+                    sums[place] += int(value.scaleb(exponent(currency)))
+                    write_number(count, index, float(value), money[0])
+            elif code == _TEXT:
+                write_string(count, index, str(value))
+            elif code == _WHOLE:
+                write_number(count, index, int(value))
+            elif code == _TIME:
+                write_datetime(count, index, value, time_format)
+            elif code == _DAY:
+                write_datetime(count, index, value, day_format)
             else:
-                worksheet.write_string(count, index, str(value))
+                write_number(count, index, value, percent_format)
         if currency:
-            totals[currency]["rows"] += 1
+            if sums is None:
+                sums = totals[currency] = [0] * (len(money_columns) + 1)
+            sums[0] += 1
     worksheet.autofilter(0, 0, max(count, 1), len(columns) - 1)
 
     summary = workbook.add_worksheet("totals")
@@ -129,9 +207,8 @@ def write_xlsx(
     summary.freeze_panes(1, 0)
     for line, (currency, sums) in enumerate(sorted(totals.items()), start=1):
         summary.write_string(line, 0, currency)
-        summary.write_number(line, 1, sums["rows"])
-        for index, column in enumerate(money_columns, start=2):
-            minor = sums[column]
+        summary.write_number(line, 1, sums[0])
+        for index, minor in enumerate(sums[1:], start=2):
             places = exponent(currency)
             summary.write_number(
                 line, index, float(Decimal(minor).scaleb(-places)), money_format(currency)
