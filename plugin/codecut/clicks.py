@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, insert
 
@@ -70,22 +72,33 @@ BOTS = (
     "spider",
 )
 
+#: :data:`BOTS` as one search (the redirect is the hottest public route: one scan of the user
+#: agent in C instead of a Python loop over every fragment).
+_BOT = re.compile("|".join(re.escape(bot) for bot in BOTS))
+
 
 def is_counted(method: str, headers: Mapping[str, str]) -> bool:
     """A person's click: not a ``HEAD``, not a prefetch, not a known bot or previewer."""
     if method != "GET":
         return False
-    purpose = (headers.get("Sec-Purpose") or headers.get("Purpose") or "").lower()
-    if "prefetch" in purpose or "prerender" in purpose:
-        return False
-    agent = (headers.get("User-Agent") or "").lower()
-    return bool(agent) and not any(bot in agent for bot in BOTS)
+    purpose = headers.get("Sec-Purpose") or headers.get("Purpose")
+    if purpose:
+        purpose = purpose.lower()
+        if "prefetch" in purpose or "prerender" in purpose:
+            return False
+    agent = headers.get("User-Agent")
+    return bool(agent) and _BOT.search(agent.lower()) is None
+
+
+@lru_cache(maxsize=8)
+def _salt(secret: str, day: date) -> bytes:
+    """The day's salt, made from the secret key and the day (the same all day: made once)."""
+    return hmac.digest(secret.encode(), f"codecut-clicks:{day.isoformat()}".encode(), "sha256")
 
 
 def visitor(secret: str, day: date, address: str, user_agent: str) -> str:
     """The day's pseudonym of a visitor: HMAC under a salt made from the secret key and the day."""
-    salt = hmac.new(secret.encode(), f"codecut-clicks:{day.isoformat()}".encode(), hashlib.sha256)
-    mark = hmac.new(salt.digest(), f"{address}\n{user_agent}".encode(), hashlib.sha256)
+    mark = hmac.new(_salt(secret, day), f"{address}\n{user_agent}".encode(), hashlib.sha256)
     return mark.hexdigest()[:32]
 
 

@@ -83,16 +83,18 @@ def discount_url(
 @links.get("/r/<code>")
 def follow(code: str) -> Response | tuple[str, int]:
     wanted = normalize(code)
-    store_domain = (request.args.get("store") or "").strip().lower()
-    path = safe_path(request.args.get("path"))
-    counted = clicks.is_counted(request.method, dict(request.headers))
+    args = request.args
+    store_domain = (args.get("store") or "").strip().lower()
+    path = safe_path(args.get("path"))
+    counted = clicks.is_counted(request.method, request.headers)
+    state = get_state()
     # A person's click is looked up and appended in one transaction, committed before the
     # redirect is answered; anything else only reads.
-    with connection_transaction(get_state().engine, readonly=not counted) as connection:
+    with connection_transaction(state.engine, readonly=not counted) as connection:
         rows = _codes_named(connection, wanted, store_domain)
         earning = _earning(rows)
         if earning and counted:
-            _count(connection, rows[0].code_id)
+            _count(connection, rows[0].code_id, state.settings.secret_key or "")
     stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         store = rows[0]
@@ -121,22 +123,14 @@ def _earning(rows: list[Row[Any]]) -> bool:
     )
 
 
-def _visitor(now: Any) -> str:
-    """The click's daily pseudonym of the visitor: never their address or user agent."""
-    return clicks.visitor(
-        get_state().settings.secret_key or "",
-        now.date(),
-        request.remote_addr or "",
-        request.headers.get("User-Agent", ""),
-    )
-
-
-def _count(connection: Connection, code_id: int | None) -> None:
+def _count(connection: Connection, code_id: int | None, secret: str) -> None:
     """Append the click: a daily pseudonym of the visitor, never their address or user agent."""
     if code_id is None:
         return
     now = utcnow()
-    clicks.record(connection, code_id, now, _visitor(now))
+    agent = request.headers.get("User-Agent", "")
+    visitor = clicks.visitor(secret, now.date(), request.remote_addr or "", agent)
+    clicks.record(connection, code_id, now, visitor)
 
 
 def _fallback_store(store_domain: str) -> Store | None:
