@@ -102,7 +102,9 @@ def visitor(secret: str, day: date, address: str, user_agent: str) -> str:
     return mark.hexdigest()[:32]
 
 
-_APPEND = insert(Click)
+#: Inline: the new row's id is not wanted, so no ``RETURNING id`` for PostgreSQL to send back and
+#: no result row to build (about a fifth of the append's cost on the client).
+_APPEND = insert(Click).inline()
 
 
 def record(connection: Connection, code_id: int, at: datetime, visitor_hash: str) -> None:
