@@ -15,9 +15,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Mapping
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Protocol
 
 from sqlalchemy import Connection, insert
 
@@ -77,7 +77,13 @@ BOTS = (
 _BOT = re.compile("|".join(re.escape(bot) for bot in BOTS))
 
 
-def is_counted(method: str, headers: Mapping[str, str]) -> bool:
+class Headers(Protocol):
+    """What :func:`is_counted` reads of a request's headers (a dict or Werkzeug's headers)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+def is_counted(method: str, headers: Headers) -> bool:
     """A person's click: not a ``HEAD``, not a prefetch, not a known bot or previewer."""
     if method != "GET":
         return False
@@ -87,7 +93,7 @@ def is_counted(method: str, headers: Mapping[str, str]) -> bool:
         if "prefetch" in purpose or "prerender" in purpose:
             return False
     agent = headers.get("User-Agent")
-    return bool(agent) and _BOT.search(agent.lower()) is None
+    return agent is not None and agent != "" and _BOT.search(agent.lower()) is None
 
 
 @lru_cache(maxsize=8)

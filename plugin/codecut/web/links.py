@@ -19,13 +19,13 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from flask import Blueprint, redirect, request
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Row, bindparam, func, insert, select
 from sqlmodel import col
 from werkzeug.wrappers import Response
 
 from .. import clicks
 from ..db import connection_transaction, transaction
-from ..models import Code, Influencer, InfluencerStatus, Platform, Store, utcnow
+from ..models import Click, Code, Influencer, InfluencerStatus, Platform, Store, utcnow
 from ..programme.codes import could_be_code, normalize
 from ..state import get_state
 from .pages import message_page, register_page_errors
@@ -57,15 +57,49 @@ _NAMED: Any = (
 _NAMED_IN_STORE = _NAMED.where(col(Store.domain) == bindparam("domain"))
 
 
-def _codes_named(connection: Connection, wanted: str, store_domain: str) -> list[Row[Any]]:
-    """The codes ``wanted`` names, in the store ``store_domain`` names if it names one."""
+def _named_and_counted(named: Any) -> Any:
+    """PostgreSQL: the lookup ``named`` and the click in one statement (one round trip, one
+    statement for the server instead of two): the same select as a data-modifying CTE that
+    appends the click only when :func:`_earning` would say yes (one code, live, of an active
+    influencer)."""
+    found = named.cte("found")
+    one_code = select(func.count()).select_from(found).scalar_subquery() == 1
+    columns = Click.__table__.c  # type: ignore[attr-defined]
+    earning = select(
+        found.c.code_id,
+        *(bindparam(name, type_=columns[name].type) for name in ("clicked_at", "day", "visitor")),
+    ).where(found.c.active, found.c.status == InfluencerStatus.ACTIVE.value, one_code)
+    appended = (
+        insert(Click)
+        .from_select(["code_id", "clicked_at", "day", "visitor"], earning)
+        .returning(col(Click.code_id))
+        .cte("appended")
+    )
+    return select(found, select(func.count()).select_from(appended).scalar_subquery())
+
+
+_NAMED_COUNTED = _named_and_counted(_NAMED)
+_NAMED_IN_STORE_COUNTED = _named_and_counted(_NAMED_IN_STORE)
+
+
+def _codes_named(
+    connection: Connection, wanted: str, store_domain: str, click: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    """The codes ``wanted`` names, in the store ``store_domain`` names if it names one.
+
+    With ``click`` (its ``clicked_at``, ``day`` and ``visitor``), on PostgreSQL, the same lookup
+    appends the click when the code earns; elsewhere the caller appends it (:func:`_count`).
+    """
     if not could_be_code(wanted) or "\x00" in store_domain:  # PostgreSQL text holds no NUL
         return []
+    params: dict[str, Any] = {"code": wanted, **(click or {})}
     if store_domain:
-        found = connection.execute(_NAMED_IN_STORE, {"code": wanted, "domain": store_domain})
+        params["domain"] = store_domain
+    if click is None:
+        statement = _NAMED_IN_STORE if store_domain else _NAMED
     else:
-        found = connection.execute(_NAMED, {"code": wanted})
-    return list(found.all())
+        statement = _NAMED_IN_STORE_COUNTED if store_domain else _NAMED_COUNTED
+    return list(connection.execute(statement, params).all())
 
 
 def discount_url(
@@ -89,11 +123,13 @@ def follow(code: str) -> Response | tuple[str, int]:
     counted = clicks.is_counted(request.method, request.headers)
     state = get_state()
     # A person's click is looked up and appended in one transaction, committed before the
-    # redirect is answered; anything else only reads.
+    # redirect is answered (on PostgreSQL in one statement); anything else only reads.
+    in_one = counted and state.engine.dialect.name == "postgresql"
     with connection_transaction(state.engine, readonly=not counted) as connection:
-        rows = _codes_named(connection, wanted, store_domain)
+        click = _click(state.settings.secret_key or "") if in_one else None
+        rows = _codes_named(connection, wanted, store_domain, click)
         earning = _earning(rows)
-        if earning and counted:
+        if earning and counted and not in_one:
             _count(connection, rows[0].code_id, state.settings.secret_key or "")
     stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
@@ -123,14 +159,22 @@ def _earning(rows: list[Row[Any]]) -> bool:
     )
 
 
+def _click(secret: str) -> dict[str, Any]:
+    """This request's click: when, and a daily pseudonym of the visitor (never their address or
+    user agent)."""
+    now = utcnow()
+    day = now.date()
+    agent = request.headers.get("User-Agent", "")
+    visitor = clicks.visitor(secret, day, request.remote_addr or "", agent)
+    return {"clicked_at": now, "day": day, "visitor": visitor}
+
+
 def _count(connection: Connection, code_id: int | None, secret: str) -> None:
-    """Append the click: a daily pseudonym of the visitor, never their address or user agent."""
+    """Append the click."""
     if code_id is None:
         return
-    now = utcnow()
-    agent = request.headers.get("User-Agent", "")
-    visitor = clicks.visitor(secret, now.date(), request.remote_addr or "", agent)
-    clicks.record(connection, code_id, now, visitor)
+    click = _click(secret)
+    clicks.record(connection, code_id, click["clicked_at"], click["visitor"])
 
 
 def _fallback_store(store_domain: str) -> Store | None:
