@@ -164,3 +164,10 @@ def test_a_click_records_when_and_the_days_pseudonym_on_both_paths(shop) -> None
     assert _go(shop, "/r/ANNA15", **{"User-Agent": "Twitterbot/1.0"})[0] == 302
     assert _go(shop, "/r/ANNA15?store=woo.example.org") == (302, "https://woo.example.org")
     assert len(_clicks(shop)) == 1
+    # PostgreSQL's click runs in autocommit: its connection goes back to the pool transactional.
+    engine = get_state(shop).engine
+    with pytest.raises(RuntimeError), transaction(engine) as s:
+        s.add(Click(code_id=click.code_id, clicked_at=at, day=click.day, visitor="x" * 32))
+        s.flush()
+        raise RuntimeError("rolled back")
+    assert len(_clicks(shop)) == 1

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from flask import Blueprint, redirect, request
-from sqlalchemy import Connection, Row, bindparam, func, insert, select
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select
 from sqlmodel import col
 from werkzeug.wrappers import Response
 
@@ -122,15 +122,22 @@ def follow(code: str) -> Response | tuple[str, int]:
     path = safe_path(args.get("path"))
     counted = clicks.is_counted(request.method, request.headers)
     state = get_state()
-    # A person's click is looked up and appended in one transaction, committed before the
-    # redirect is answered (on PostgreSQL in one statement); anything else only reads.
-    in_one = counted and state.engine.dialect.name == "postgresql"
-    with connection_transaction(state.engine, readonly=not counted) as connection:
-        click = _click(state.settings.secret_key or "") if in_one else None
-        rows = _codes_named(connection, wanted, store_domain, click)
+    engine, secret = state.engine, state.settings.secret_key or ""
+    if counted and engine.dialect.name == "postgresql":
+        # One statement looks the code up and appends the click; run on its own it is its own
+        # transaction, atomic and committed (flushed) before the redirect is answered, with no
+        # BEGIN and COMMIT round trips around it.
+        with _statement_is_transaction(engine).connect() as connection:
+            rows = _codes_named(connection, wanted, store_domain, _click(secret))
         earning = _earning(rows)
-        if earning and counted and not in_one:
-            _count(connection, rows[0].code_id, state.settings.secret_key or "")
+    else:
+        # The click is looked up and appended in one transaction, committed before the
+        # redirect is answered; anything else only reads.
+        with connection_transaction(engine, readonly=not counted) as connection:
+            rows = _codes_named(connection, wanted, store_domain)
+            earning = _earning(rows)
+            if earning and counted:
+                _count(connection, rows[0].code_id, secret)
     stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         store = rows[0]
@@ -148,6 +155,17 @@ def follow(code: str) -> Response | tuple[str, int]:
         "The code in this link is not known (or names more than one shop). Check the link, or "
         "visit the shop directly.",
     )
+
+
+def _statement_is_transaction(engine: Engine) -> Engine:
+    """``engine`` (the same pool) in autocommit: each statement its own transaction. Made once
+    per engine; connections go back to the pool in the engine's own isolation level."""
+    single: Engine | None = engine.__dict__.get("codecut_autocommit")
+    if single is None:
+        single = engine.__dict__["codecut_autocommit"] = engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    return single
 
 
 def _earning(rows: list[Row[Any]]) -> bool:
