@@ -57,6 +57,13 @@ _NAMED: Any = (
 _NAMED_IN_STORE = _NAMED.where(col(Store.domain) == bindparam("domain"))
 
 
+_CLICK = [
+    bindparam(name, type_=Click.__table__.c[name].type)  # type: ignore[attr-defined]
+    for name in ("clicked_at", "day", "visitor")
+]
+_CLICK_COLUMNS = ["code_id", "clicked_at", "day", "visitor"]
+
+
 def _named_and_counted(named: Any) -> Any:
     """PostgreSQL: the lookup ``named`` and the click in one statement (one round trip, one
     statement for the server instead of two): the same select as a data-modifying CTE that
@@ -64,20 +71,27 @@ def _named_and_counted(named: Any) -> Any:
     influencer)."""
     found = named.cte("found")
     one_code = select(func.count()).select_from(found).scalar_subquery() == 1
-    columns = Click.__table__.c  # type: ignore[attr-defined]
-    earning = select(
-        found.c.code_id,
-        *(bindparam(name, type_=columns[name].type) for name in ("clicked_at", "day", "visitor")),
-    ).where(found.c.active, found.c.status == InfluencerStatus.ACTIVE.value, one_code)
+    earning = select(found.c.code_id, *_CLICK).where(
+        found.c.active, found.c.status == InfluencerStatus.ACTIVE.value, one_code
+    )
     appended = (
         insert(Click)
-        .from_select(["code_id", "clicked_at", "day", "visitor"], earning)
+        .from_select(_CLICK_COLUMNS, earning)
         .returning(col(Click.code_id))
         .cte("appended")
     )
     return select(found, select(func.count()).select_from(appended).scalar_subquery())
 
 
+#: SQLite: the click appended if the code found (outside the write lock) still earns, checked
+#: by the same select in the write transaction, so the lock covers one small statement.
+_STILL = _NAMED.where(col(Code.id) == bindparam("code_id")).subquery("still")
+_APPEND_IF_EARNING = insert(Click).from_select(
+    _CLICK_COLUMNS,
+    select(_STILL.c.code_id, *_CLICK).where(
+        _STILL.c.active, _STILL.c.status == InfluencerStatus.ACTIVE.value
+    ),
+)
 _NAMED_COUNTED = _named_and_counted(_NAMED)
 _NAMED_IN_STORE_COUNTED = _named_and_counted(_NAMED_IN_STORE)
 
@@ -131,13 +145,16 @@ def follow(code: str) -> Response | tuple[str, int]:
             rows = _codes_named(connection, wanted, store_domain, _click(secret))
         earning = _earning(rows)
     else:
-        # The click is looked up and appended in one transaction, committed before the
-        # redirect is answered; anything else only reads.
-        with connection_transaction(engine, readonly=not counted) as connection:
+        # The code is looked up without the write lock (SQLite: a reader never waits for the
+        # writers); a person's click is then appended and committed before the redirect is
+        # answered, in a write transaction that holds SQLite's lock for one statement.
+        with connection_transaction(engine, readonly=True) as connection:
             rows = _codes_named(connection, wanted, store_domain)
-            earning = _earning(rows)
-            if earning and counted:
-                _count(connection, rows[0].code_id, secret)
+        earning = _earning(rows)
+        if earning and counted:
+            click = {"code": wanted, "code_id": rows[0].code_id, **_click(secret)}
+            with connection_transaction(engine) as connection:
+                connection.execute(_APPEND_IF_EARNING, click)
     stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         store = rows[0]
@@ -185,14 +202,6 @@ def _click(secret: str) -> dict[str, Any]:
     agent = request.headers.get("User-Agent", "")
     visitor = clicks.visitor(secret, day, request.remote_addr or "", agent)
     return {"clicked_at": now, "day": day, "visitor": visitor}
-
-
-def _count(connection: Connection, code_id: int | None, secret: str) -> None:
-    """Append the click."""
-    if code_id is None:
-        return
-    click = _click(secret)
-    clicks.record(connection, code_id, click["clicked_at"], click["visitor"])
 
 
 def _fallback_store(store_domain: str) -> Store | None:
