@@ -9,7 +9,10 @@ A code that is no longer active, or whose influencer is paused or terminated, st
 store, without the code: a follower's click is never a dead end; so does an unknown code, to the
 store ``?store=`` names or the only store there is. ``?path=/products/strap`` lands on that page
 (a path on the store only: never an open redirect). A person's click is counted
-(:mod:`codecut.clicks`) before the redirect is answered. Codes are unique per store only;
+(:mod:`codecut.clicks`) before the redirect is answered: on PostgreSQL the lookup and the append
+are one statement run as its own transaction (no BEGIN or COMMIT round trips); on SQLite the
+lookup reads without the write lock and one INSERT ... SELECT, which checks again that the code
+earns, holds it only for the append. Codes are unique per store only;
 when one exists in several stores the portal adds ``?store=<domain>`` to tell them apart.
 """
 
@@ -83,6 +86,9 @@ def _named_and_counted(named: Any) -> Any:
     return select(found, select(func.count()).select_from(appended).scalar_subquery())
 
 
+_NAMED_COUNTED = _named_and_counted(_NAMED)
+_NAMED_IN_STORE_COUNTED = _named_and_counted(_NAMED_IN_STORE)
+
 #: SQLite: the click appended if the code found (outside the write lock) still earns, checked
 #: by the same select in the write transaction, so the lock covers one small statement.
 _STILL = _NAMED.where(col(Code.id) == bindparam("code_id")).subquery("still")
@@ -92,8 +98,6 @@ _APPEND_IF_EARNING = insert(Click).from_select(
         _STILL.c.active, _STILL.c.status == InfluencerStatus.ACTIVE.value
     ),
 )
-_NAMED_COUNTED = _named_and_counted(_NAMED)
-_NAMED_IN_STORE_COUNTED = _named_and_counted(_NAMED_IN_STORE)
 
 
 def _codes_named(
@@ -101,8 +105,8 @@ def _codes_named(
 ) -> list[Row[Any]]:
     """The codes ``wanted`` names, in the store ``store_domain`` names if it names one.
 
-    With ``click`` (its ``clicked_at``, ``day`` and ``visitor``), on PostgreSQL, the same lookup
-    appends the click when the code earns; elsewhere the caller appends it (:func:`_count`).
+    With ``click`` (its ``clicked_at``, ``day`` and ``visitor``; PostgreSQL only) the same
+    statement appends the click when the code earns.
     """
     if not could_be_code(wanted) or "\x00" in store_domain:  # PostgreSQL text holds no NUL
         return []
