@@ -113,8 +113,9 @@ _APPEND = insert(Click).inline()
 
 
 def record(connection: Connection, code_id: int, at: datetime, visitor_hash: str) -> None:
-    """Append one click (the share-link view appends its own way, in the statement that looks the
-    code up on PostgreSQL, see :mod:`codecut.web.links`; this is for everything else)."""
+    """Append one click (the caller commits it before answering the redirect; on PostgreSQL the
+    share-link view appends in the statement that looks the code up, see
+    :mod:`codecut.web.links`)."""
     connection.execute(
         _APPEND, {"code_id": code_id, "clicked_at": at, "day": at.date(), "visitor": visitor_hash}
     )
