@@ -144,3 +144,30 @@ def test_a_code_in_two_stores_counts_only_where_the_link_names_the_store(shop) -
     with transaction(get_state(shop).engine, readonly=True) as s:
         code = s.get(Code, click.code_id)
         assert code is not None and code.code == "TWIN" and code.influencer_id == 2
+
+
+def test_a_click_records_when_and_the_days_pseudonym_on_both_paths(shop) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL looks the code up and appends the click in one statement, SQLite in two: the
+    row is the same (time, day, the visitor's pseudonym under the app's key), and a code that
+    is looked up but does not earn, or a bot, appends nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC)
+    assert _go(shop, "/r/ANNA15?path=/products/strap")[0] == 302
+    after = datetime.now(UTC)
+    [click] = _clicks(shop)
+    at = click.clicked_at if click.clicked_at.tzinfo else click.clicked_at.replace(tzinfo=UTC)
+    assert before - timedelta(seconds=1) <= at <= after + timedelta(seconds=1)
+    assert click.day == at.date()
+    secret = get_state(shop).settings.secret_key or ""
+    assert click.visitor == clicks.visitor(secret, click.day, "127.0.0.1", BROWSER)
+    assert _go(shop, "/r/ANNA15", **{"User-Agent": "Twitterbot/1.0"})[0] == 302
+    assert _go(shop, "/r/ANNA15?store=woo.example.org") == (302, "https://woo.example.org")
+    assert len(_clicks(shop)) == 1
+    # PostgreSQL's click runs in autocommit: its connection goes back to the pool transactional.
+    engine = get_state(shop).engine
+    with pytest.raises(RuntimeError), transaction(engine) as s:
+        s.add(Click(code_id=click.code_id, clicked_at=at, day=click.day, visitor="x" * 32))
+        s.flush()
+        raise RuntimeError("rolled back")
+    assert len(_clicks(shop)) == 1

@@ -12,10 +12,11 @@ link previewers in :data:`BOTS`.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-from collections.abc import Mapping
+import re
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Protocol
 
 from sqlalchemy import Connection, insert
 
@@ -70,30 +71,51 @@ BOTS = (
     "spider",
 )
 
+#: :data:`BOTS` as one search (the redirect is the hottest public route: one scan of the user
+#: agent in C instead of a Python loop over every fragment).
+_BOT = re.compile("|".join(re.escape(bot) for bot in BOTS))
 
-def is_counted(method: str, headers: Mapping[str, str]) -> bool:
+
+class Headers(Protocol):
+    """What :func:`is_counted` reads of a request's headers (a dict or Werkzeug's headers)."""
+
+    def get(self, key: str, /) -> str | None: ...
+
+
+def is_counted(method: str, headers: Headers) -> bool:
     """A person's click: not a ``HEAD``, not a prefetch, not a known bot or previewer."""
     if method != "GET":
         return False
-    purpose = (headers.get("Sec-Purpose") or headers.get("Purpose") or "").lower()
-    if "prefetch" in purpose or "prerender" in purpose:
-        return False
-    agent = (headers.get("User-Agent") or "").lower()
-    return bool(agent) and not any(bot in agent for bot in BOTS)
+    purpose = headers.get("Sec-Purpose") or headers.get("Purpose")
+    if purpose:
+        purpose = purpose.lower()
+        if "prefetch" in purpose or "prerender" in purpose:
+            return False
+    agent = headers.get("User-Agent")
+    return agent is not None and agent != "" and _BOT.search(agent.lower()) is None
+
+
+@lru_cache(maxsize=8)
+def _salt(secret: str, day: date) -> bytes:
+    """The day's salt, made from the secret key and the day (the same all day: made once)."""
+    return hmac.digest(secret.encode(), f"codecut-clicks:{day.isoformat()}".encode(), "sha256")
 
 
 def visitor(secret: str, day: date, address: str, user_agent: str) -> str:
     """The day's pseudonym of a visitor: HMAC under a salt made from the secret key and the day."""
-    salt = hmac.new(secret.encode(), f"codecut-clicks:{day.isoformat()}".encode(), hashlib.sha256)
-    mark = hmac.new(salt.digest(), f"{address}\n{user_agent}".encode(), hashlib.sha256)
-    return mark.hexdigest()[:32]
+    mark = hmac.digest(_salt(secret, day), f"{address}\n{user_agent}".encode(), "sha256")
+    return mark[:16].hex()
 
 
-_APPEND = insert(Click)
+#: Inline: the new row's id is not wanted, so no ``RETURNING id`` for PostgreSQL to send back and
+#: no result row to build (about a fifth of the append's cost on the client).
+_APPEND = insert(Click).inline()
 
 
 def record(connection: Connection, code_id: int, at: datetime, visitor_hash: str) -> None:
-    """Append one click (the caller commits it before answering the redirect)."""
+    """Append one click (the caller commits it before answering the redirect; on PostgreSQL the
+    share-link view appends in the statement that looks the code up, see
+    :mod:`codecut.web.links`)."""
     connection.execute(
         _APPEND, {"code_id": code_id, "clicked_at": at, "day": at.date(), "visitor": visitor_hash}
     )

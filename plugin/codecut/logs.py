@@ -10,10 +10,34 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 log = logging.getLogger("codecut")
+
+
+def timestamp(created: float) -> str:
+    """``created`` (seconds since the epoch) as ISO 8601 in UTC to the millisecond, as
+    ``datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")`` writes it
+    (``2026-12-04T05:35:04.123+00:00``), with the date and time of day made once a second: every
+    request logs a line."""
+    whole = int(created // 1)
+    micros = round((created - whole) * 1_000_000)  # rounded, then cut to ms, as datetime does
+    if micros >= 1_000_000:
+        whole, micros = whole + 1, micros - 1_000_000
+    return f"{_second(whole)}.{micros // 1000:03d}+00:00"
+
+
+def _second(whole: int) -> str:
+    global _last_second
+    second, text = _last_second  # one tuple: threads never see one second's text for another's
+    if second != whole:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _last_second = (whole, text)
+    return text
+
+
+_last_second: tuple[int, str] = (-1, "")
 
 
 class JSONFormatter(logging.Formatter):
@@ -22,7 +46,7 @@ class JSONFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, Any] = dict(getattr(record, "fields", None) or {})
         line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "ts": timestamp(record.created),
             "level": record.levelname.lower(),
             "event": fields.pop("event", "log"),
             "message": record.getMessage(),

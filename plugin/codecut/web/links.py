@@ -9,7 +9,9 @@ A code that is no longer active, or whose influencer is paused or terminated, st
 store, without the code: a follower's click is never a dead end; so does an unknown code, to the
 store ``?store=`` names or the only store there is. ``?path=/products/strap`` lands on that page
 (a path on the store only: never an open redirect). A person's click is counted
-(:mod:`codecut.clicks`) before the redirect is answered. Codes are unique per store only;
+(:mod:`codecut.clicks`) before the redirect is answered: on PostgreSQL the lookup and the append
+are one statement run as its own transaction (no BEGIN or COMMIT round trips); on SQLite they are
+one transaction. Codes are unique per store only;
 when one exists in several stores the portal adds ``?store=<domain>`` to tell them apart.
 """
 
@@ -19,13 +21,13 @@ from typing import Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from flask import Blueprint, redirect, request
-from sqlalchemy import Connection, Row, bindparam, select
+from sqlalchemy import Connection, Engine, Row, bindparam, func, insert, select
 from sqlmodel import col
 from werkzeug.wrappers import Response
 
 from .. import clicks
 from ..db import connection_transaction, transaction
-from ..models import Code, Influencer, InfluencerStatus, Platform, Store, utcnow
+from ..models import Click, Code, Influencer, InfluencerStatus, Platform, Store, utcnow
 from ..programme.codes import could_be_code, normalize
 from ..state import get_state
 from .pages import message_page, register_page_errors
@@ -57,15 +59,54 @@ _NAMED: Any = (
 _NAMED_IN_STORE = _NAMED.where(col(Store.domain) == bindparam("domain"))
 
 
-def _codes_named(connection: Connection, wanted: str, store_domain: str) -> list[Row[Any]]:
-    """The codes ``wanted`` names, in the store ``store_domain`` names if it names one."""
+_CLICK = [
+    bindparam(name, type_=Click.__table__.c[name].type)  # type: ignore[attr-defined]
+    for name in ("clicked_at", "day", "visitor")
+]
+_CLICK_COLUMNS = ["code_id", "clicked_at", "day", "visitor"]
+
+
+def _named_and_counted(named: Any) -> Any:
+    """PostgreSQL: the lookup ``named`` and the click in one statement (one round trip, one
+    statement for the server instead of two): the same select as a data-modifying CTE that
+    appends the click only when :func:`_earning` would say yes (one code, live, of an active
+    influencer)."""
+    found = named.cte("found")
+    one_code = select(func.count()).select_from(found).scalar_subquery() == 1
+    earning = select(found.c.code_id, *_CLICK).where(
+        found.c.active, found.c.status == InfluencerStatus.ACTIVE.value, one_code
+    )
+    appended = (
+        insert(Click)
+        .from_select(_CLICK_COLUMNS, earning)
+        .returning(col(Click.code_id))
+        .cte("appended")
+    )
+    return select(found, select(func.count()).select_from(appended).scalar_subquery())
+
+
+_NAMED_COUNTED = _named_and_counted(_NAMED)
+_NAMED_IN_STORE_COUNTED = _named_and_counted(_NAMED_IN_STORE)
+
+
+def _codes_named(
+    connection: Connection, wanted: str, store_domain: str, click: dict[str, Any] | None = None
+) -> list[Row[Any]]:
+    """The codes ``wanted`` names, in the store ``store_domain`` names if it names one.
+
+    With ``click`` (its ``clicked_at``, ``day`` and ``visitor``; PostgreSQL only) the same
+    statement appends the click when the code earns.
+    """
     if not could_be_code(wanted) or "\x00" in store_domain:  # PostgreSQL text holds no NUL
         return []
+    params: dict[str, Any] = {"code": wanted, **(click or {})}
     if store_domain:
-        found = connection.execute(_NAMED_IN_STORE, {"code": wanted, "domain": store_domain})
+        params["domain"] = store_domain
+    if click is None:
+        statement = _NAMED_IN_STORE if store_domain else _NAMED
     else:
-        found = connection.execute(_NAMED, {"code": wanted})
-    return list(found.all())
+        statement = _NAMED_IN_STORE_COUNTED if store_domain else _NAMED_COUNTED
+    return list(connection.execute(statement, params).all())
 
 
 def discount_url(
@@ -83,16 +124,30 @@ def discount_url(
 @links.get("/r/<code>")
 def follow(code: str) -> Response | tuple[str, int]:
     wanted = normalize(code)
-    store_domain = (request.args.get("store") or "").strip().lower()
-    path = safe_path(request.args.get("path"))
-    counted = clicks.is_counted(request.method, dict(request.headers))
-    # A person's click is looked up and appended in one transaction, committed before the
-    # redirect is answered; anything else only reads.
-    with connection_transaction(get_state().engine, readonly=not counted) as connection:
-        rows = _codes_named(connection, wanted, store_domain)
+    args = request.args
+    store_domain = (args.get("store") or "").strip().lower()
+    path = safe_path(args.get("path"))
+    counted = clicks.is_counted(request.method, request.headers)
+    state = get_state()
+    engine, secret = state.engine, state.settings.secret_key or ""
+    if counted and engine.dialect.name == "postgresql":
+        # One statement looks the code up and appends the click; run on its own it is its own
+        # transaction, atomic and committed (flushed) before the redirect is answered, with no
+        # BEGIN and COMMIT round trips around it.
+        with _statement_is_transaction(engine).connect() as connection:
+            rows = _codes_named(connection, wanted, store_domain, _click(secret))
         earning = _earning(rows)
-        if earning and counted:
-            _count(connection, rows[0].code_id)
+    else:
+        # A person's click is looked up and appended in one transaction, committed before the
+        # redirect is answered; anything else only reads. (Looking up in a reading transaction
+        # first, so that SQLite's write lock covers the append alone, measured slower: 0.56-0.80x
+        # of the reference against 0.83-0.87x in the same hour.)
+        with connection_transaction(engine, readonly=not counted) as connection:
+            rows = _codes_named(connection, wanted, store_domain)
+            earning = _earning(rows)
+            if earning and counted:
+                click = _click(secret)
+                clicks.record(connection, rows[0].code_id, click["clicked_at"], click["visitor"])
     stores = {row.store_id: row for row in rows}
     if len(stores) == 1:  # one code: a store's codes are unique
         store = rows[0]
@@ -112,6 +167,17 @@ def follow(code: str) -> Response | tuple[str, int]:
     )
 
 
+def _statement_is_transaction(engine: Engine) -> Engine:
+    """``engine`` (the same pool) in autocommit: each statement its own transaction. Made once
+    per engine; connections go back to the pool in the engine's own isolation level."""
+    single: Engine | None = engine.__dict__.get("codecut_autocommit")
+    if single is None:
+        single = engine.__dict__["codecut_autocommit"] = engine.execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+    return single
+
+
 def _earning(rows: list[Row[Any]]) -> bool:
     """One code (a store's codes are unique), live, of an active influencer: it earns."""
     return (
@@ -121,22 +187,14 @@ def _earning(rows: list[Row[Any]]) -> bool:
     )
 
 
-def _visitor(now: Any) -> str:
-    """The click's daily pseudonym of the visitor: never their address or user agent."""
-    return clicks.visitor(
-        get_state().settings.secret_key or "",
-        now.date(),
-        request.remote_addr or "",
-        request.headers.get("User-Agent", ""),
-    )
-
-
-def _count(connection: Connection, code_id: int | None) -> None:
-    """Append the click: a daily pseudonym of the visitor, never their address or user agent."""
-    if code_id is None:
-        return
+def _click(secret: str) -> dict[str, Any]:
+    """This request's click: when, and a daily pseudonym of the visitor (never their address or
+    user agent)."""
     now = utcnow()
-    clicks.record(connection, code_id, now, _visitor(now))
+    day = now.date()
+    agent = request.headers.get("User-Agent", "")
+    visitor = clicks.visitor(secret, day, request.remote_addr or "", agent)
+    return {"clicked_at": now, "day": day, "visitor": visitor}
 
 
 def _fallback_store(store_domain: str) -> Store | None:
