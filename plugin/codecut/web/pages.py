@@ -35,16 +35,32 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-def secure_headers(response: Response) -> Response:
-    # A view may widen it for one page (the payout set-up form goes on to Stripe).
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
+#: Sent with every page as they are.
+_FIXED_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
     # Sign-in links carry their token in the path; never send it on to anyone as a Referer.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    if request.endpoint and not request.endpoint.endswith(".static"):
-        response.headers["Cache-Control"] = "no-store"
-        response.vary.add("Cookie")
+    ("Referrer-Policy", "no-referrer"),
+)
+
+
+def secure_headers(response: Response) -> Response:
+    """The pages' security headers; plain header writes, as this runs on every share-link
+    click too."""
+    headers = response.headers
+    # A view may widen it for one page (the payout set-up form goes on to Stripe).
+    if "Content-Security-Policy" not in headers:
+        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    for name, value in _FIXED_HEADERS:
+        headers[name] = value
+    endpoint = request.endpoint
+    if endpoint and not endpoint.endswith(".static"):
+        headers["Cache-Control"] = "no-store"
+        vary = headers.get("Vary")
+        if not vary:
+            headers["Vary"] = "Cookie"
+        elif "cookie" not in vary.lower():
+            headers["Vary"] = f"{vary}, Cookie"
     return response
 
 

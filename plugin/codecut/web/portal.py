@@ -19,6 +19,7 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
+    Request,
     Response,
     current_app,
     redirect,
@@ -27,7 +28,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from sqlmodel import Session
 
 from ..access import login_links, mail, ratelimit, sessions
@@ -76,6 +77,13 @@ class PortalSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         return app.config["SESSION_COOKIE_SAMESITE"] or "Lax"
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # No cookie, nothing to verify: skip building the signer (every share-link click
+        # and webhook comes without one).
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 @portal.record_once
