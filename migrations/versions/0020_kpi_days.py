@@ -48,6 +48,11 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_codecut_kpi_day_campaign_id_day"), "codecut_kpi_day", ["campaign_id", "day"]
     )
+    op.create_index(
+        "ix_codecut_kpi_day_to_date",
+        "codecut_kpi_day",
+        ["campaign_id", "influencer_id", "day", "revenue_to_date"],
+    )
     op.create_table(
         "codecut_kpi_total",
         sa.Column("campaign_id", sa.Integer(), sa.ForeignKey("codecut_campaign.id"), nullable=False),
@@ -90,5 +95,6 @@ def downgrade() -> None:
     op.drop_table("codecut_kpi_mark")
     op.drop_table("codecut_kpi_campaign_day")
     op.drop_table("codecut_kpi_total")
+    op.drop_index("ix_codecut_kpi_day_to_date", table_name="codecut_kpi_day")
     op.drop_index(op.f("ix_codecut_kpi_day_campaign_id_day"), table_name="codecut_kpi_day")
     op.drop_table("codecut_kpi_day")

@@ -41,7 +41,17 @@ class KpiDay(KeptFigures, table=True):
     clicks by theirs; unique clicks are distinct (day, visitor) pairs of that store day)."""
 
     __tablename__ = "codecut_kpi_day"
-    __table_args__ = (Index(None, "campaign_id", "day"),)
+    __table_args__ = (
+        Index(None, "campaign_id", "day"),
+        # The revenue-to-date lookups read this index alone, never the table.
+        Index(
+            "ix_codecut_kpi_day_to_date",
+            "campaign_id",
+            "influencer_id",
+            "day",
+            "revenue_to_date",
+        ),
+    )
 
     campaign_id: int = Field(foreign_key="codecut_campaign.id", primary_key=True)
     influencer_id: int = Field(foreign_key="codecut_influencer.id", primary_key=True)
