@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session, col
 
 from ..models import Campaign, Code, Influencer, Store
 from ..programme.campaigns import get_campaign
 from ..programme.influencers import get_influencer
 from .balances import influencer_balances
+from .kpis import tier_clause
 from .records import campaign_record, code_record, influencer_record
 
 
@@ -27,6 +28,40 @@ def list_codes(session: Session, campaign_slug: str | None = None) -> list[dict[
     if campaign_slug:
         query = query.where(col(Code.campaign_id) == get_campaign(session, campaign_slug).id)
     return [code_record(*row) for row in session.execute(query)]
+
+
+def influencers_query(
+    session: Session,
+    *,
+    text: str | None = None,
+    status: str | None = None,
+    tier: str | None = None,
+    campaign_slug: str | None = None,
+) -> Any:
+    """Influencers matching a search (email, name or handle), a status, a tier and a campaign
+    (they hold a code in it): one filter for the console and the admin API."""
+    query = select(Influencer)
+    if text:
+        like = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                col(Influencer.email).like(like),
+                func.lower(col(Influencer.name)).like(like),
+                func.lower(col(Influencer.handle)).like(like),
+            )
+        )
+    if status:
+        query = query.where(col(Influencer.status) == status)
+    if tier:
+        query = query.where(tier_clause(col(Influencer.followers), tier))
+    if campaign_slug:
+        campaign = get_campaign(session, campaign_slug)
+        query = query.where(
+            col(Influencer.id).in_(
+                select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id)
+            )
+        )
+    return query
 
 
 def list_influencers(session: Session) -> list[dict[str, Any]]:

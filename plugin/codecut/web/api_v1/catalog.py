@@ -13,7 +13,7 @@ from sqlmodel import col
 from ...db import transaction
 from ...models import Campaign, Code, Influencer, InfluencerStatus, Store
 from ...programme import campaigns, codes, influencers, stores
-from ...reads.listings import campaign_detail, code_detail, influencer_detail
+from ...reads.listings import campaign_detail, code_detail, influencer_detail, influencers_query
 from ...reads.records import code_record, influencer_record, store_record
 from .base import (
     PageQuery,
@@ -256,16 +256,11 @@ def list_influencers() -> Any:
     """Influencers by id, filtered by status and campaign."""
     query: InfluencerQuery = request.context.query  # type: ignore[attr-defined]
     with transaction(engine(), readonly=True) as session:
-        statement = select(Influencer)
-        if query.status:
-            statement = statement.where(col(Influencer.status) == query.status.value)
-        if query.campaign:
-            campaign = campaigns.get_campaign(session, query.campaign)
-            statement = statement.where(
-                col(Influencer.id).in_(
-                    select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id)
-                )
-            )
+        statement = influencers_query(
+            session,
+            status=query.status.value if query.status else None,
+            campaign_slug=query.campaign,
+        )
         rows = session.scalars(keyset(statement, col(Influencer.id), query)).all()
         return page([influencer_record(i) for i in rows], [i.id or 0 for i in rows], query.limit)
 

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlmodel import col
 
 from ...access import audit
@@ -28,9 +28,9 @@ from ...models import (
     Store,
 )
 from ...money import format_minor
-from ...programme import campaigns, importing
+from ...programme import importing
 from ...reads import kpis
-from ...reads.listings import influencer_detail
+from ...reads.listings import influencer_detail, influencers_query
 from ...reads.records import (
     entry_record,
     influencer_record,
@@ -56,27 +56,13 @@ def influencer_list(member: Staff) -> Any:
     tier = request.args.get("tier", "")
     slug = request.args.get("campaign", "").strip()[:100]
     with transaction(get_state().engine, readonly=True) as session:
-        query = select(Influencer)
-        if text and "\x00" not in text:
-            like = f"%{text.lower()}%"
-            query = query.where(
-                or_(
-                    col(Influencer.email).like(like),
-                    func.lower(col(Influencer.name)).like(like),
-                    func.lower(col(Influencer.handle)).like(like),
-                )
-            )
-        if status in tuple(InfluencerStatus):
-            query = query.where(col(Influencer.status) == status)
-        if tier in kpis.TIERS:
-            query = query.where(kpis.tier_clause(col(Influencer.followers), tier))
-        if slug:
-            campaign = campaigns.get_campaign(session, slug)
-            query = query.where(
-                col(Influencer.id).in_(
-                    select(col(Code.influencer_id)).where(col(Code.campaign_id) == campaign.id)
-                )
-            )
+        query = influencers_query(
+            session,
+            text=text if "\x00" not in text else None,
+            status=status if status in tuple(InfluencerStatus) else None,
+            tier=tier if tier in kpis.TIERS else None,
+            campaign_slug=slug or None,
+        )
         rows = [
             influencer_record(i)
             for i in session.scalars(query.order_by(col(Influencer.id)).limit(PAGE))
