@@ -190,7 +190,11 @@ def _set_up(app: Flask, base_url: str, receiver: Receiver, shop: ShopifyServer) 
     info("")
     info(f"Brand console (admin {DEMO_STAFF}; one-time link, 15 minutes):")
     info(f"    {console_link}")
-    info("  Overview of the campaign, the review queue, payouts and deliveries; more staff:")
+    info(
+        "  The overview (figures, weekly charts, leaky codes), campaigns (push codes from the"
+        " page), influencers (CSV import), review, payouts (run and follow, exports),"
+        " deliveries, admin (endpoints and keys); more staff:"
+    )
     info(f"  {command} staff add --email EMAIL --role marketing|finance|admin")
 
 
