@@ -44,6 +44,26 @@ def _seed(app, pcli) -> None:  # type: ignore[no-untyped-def]
     assert pcli("payouts", "run", "--as-of", DAY.isoformat()).exit_code == 0
 
 
+def _paid_out(s, who: int, row: LedgerEntry, amount: int) -> None:  # type: ignore[no-untyped-def]
+    """Settle one entry by a paid manual payout of its own batch."""
+    batch = PayoutBatch(as_of=DAY, status="completed")
+    s.add(batch)
+    s.flush()
+    payout = Payout(
+        batch_id=batch.id,
+        influencer_id=who,
+        currency=row.currency,
+        amount=amount,
+        entry_count=1,
+        method="manual",
+        status="paid",
+        period_end=DAY,
+    )
+    s.add(payout)
+    s.flush()
+    s.add(Settlement(entry_id=row.id, payout_id=payout.id))
+
+
 def test_ledger_csv_keeps_columns_and_neutralises(papp, pcli, tmp_path) -> None:
     _seed(papp, pcli)
     result = pcli("export", "ledger")
@@ -209,22 +229,7 @@ def test_postgres_copy_writes_the_same_bytes_as_the_python_writer(postgres_url, 
                 row = s.get(LedgerEntry, entry_id)
                 row.memo, row.rate_bps = memo, rate
                 if paid:
-                    batch = PayoutBatch(as_of=DAY, status="completed")
-                    s.add(batch)
-                    s.flush()
-                    payout = Payout(
-                        batch_id=batch.id,
-                        influencer_id=who,
-                        currency=row.currency,
-                        amount=amount,
-                        entry_count=1,
-                        method="manual",
-                        status="paid",
-                        period_end=DAY,
-                    )
-                    s.add(payout)
-                    s.flush()
-                    s.add(Settlement(entry_id=entry_id, payout_id=payout.id))
+                    _paid_out(s, who, row, amount)
         with transaction(engine, readonly=True) as s:
             by_copy = b"".join(reports.ledger_csv(s))
             by_python = b"".join(
@@ -283,22 +288,7 @@ def test_ledger_xlsx_from_typed_cells_is_the_records_file(database_url, rows) ->
                     row = s.get(LedgerEntry, entry_id)
                 row.memo, row.rate_bps = memo, rate
                 if settled:
-                    batch = PayoutBatch(as_of=DAY, status="completed")
-                    s.add(batch)
-                    s.flush()
-                    payout = Payout(
-                        batch_id=batch.id,
-                        influencer_id=who,
-                        currency=row.currency,
-                        amount=amount,
-                        entry_count=1,
-                        method="manual",
-                        status="paid",
-                        period_end=DAY,
-                    )
-                    s.add(payout)
-                    s.flush()
-                    s.add(Settlement(entry_id=entry_id, payout_id=payout.id))
+                    _paid_out(s, who, row, amount)
         with transaction(engine, readonly=True) as s:
             typed, records = io.BytesIO(), io.BytesIO()
             export = reports.ledger_export()
