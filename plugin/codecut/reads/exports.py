@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session, col
 
 from ..commissions.approval import approved_through
-from ..dates import DEFAULT_ZONE, day_end, day_start
+from ..dates import DEFAULT_ZONE, check_period, day_end, day_start
 from ..errors import InvalidInput
 from ..models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Settlement, Store
 from ..money import exponent, format_minor, format_rate
@@ -304,6 +304,12 @@ class LedgerFilter:
     date_to: date | None = None
     influencer_id: int | None = None
     by: str = "recorded"
+
+    def __post_init__(self) -> None:
+        # Checked where every ledger export is described (CLI, finance API, admin API, console).
+        check_period(self.date_from, self.date_to)
+        if self.by not in PERIOD_BASES:
+            raise InvalidInput(f"by={self.by!r} must be one of {', '.join(PERIOD_BASES)}")
 
     def query(self, session: Session) -> AnySelect:
         return ledger_query(

@@ -14,14 +14,14 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from ..access import apikeys
-from ..dates import check_period, parse_day
+from ..dates import parse_day
 from ..db import transaction
 from ..errors import InvalidInput, NotFound
 from ..models import PayoutBatch
 from ..reads import exports
 from ..reads.records import list_payouts as payout_list
 from ..state import get_state
-from .downloads import TYPES, download
+from .downloads import download, export_format
 from .errors import error_response, register_blueprint_errors
 
 api = Blueprint("codecut_api", __name__)
@@ -71,12 +71,6 @@ def _int(name: str) -> int | None:
     return int(value)
 
 
-def _format(fmt: str) -> str:
-    if fmt not in TYPES:
-        raise NotFound(f"no export format {fmt!r} (csv or xlsx)")
-    return fmt
-
-
 @api.get("/api/payouts")
 @require_scope("read")
 def list_payouts() -> Response:
@@ -88,7 +82,7 @@ def list_payouts() -> Response:
 @api.get("/api/exports/payouts.<fmt>")
 @require_scope("finance")
 def export_payouts(fmt: str) -> Response:
-    fmt = _format(fmt)
+    fmt = export_format(fmt)
     batch_id = _int("batch")
     if batch_id is not None:
         with transaction(get_state().engine, readonly=True) as session:
@@ -100,18 +94,15 @@ def export_payouts(fmt: str) -> Response:
 @api.get("/api/exports/ledger.<fmt>")
 @require_scope("finance")
 def export_ledger(fmt: str) -> Response:
-    fmt = _format(fmt)
-    date_from, date_to = _day("from"), _day("to")
-    check_period(date_from, date_to)
-    by = request.args.get("by", "recorded")
-    if by not in exports.PERIOD_BASES:
-        raise InvalidInput(f"by={by!r} must be one of {', '.join(exports.PERIOD_BASES)}")
-    which = exports.LedgerFilter(date_from=date_from, date_to=date_to, by=by)
+    fmt = export_format(fmt)
+    which = exports.LedgerFilter(
+        date_from=_day("from"), date_to=_day("to"), by=request.args.get("by", "recorded")
+    )
     return download(exports.ledger_export(which), fmt)
 
 
 @api.get("/api/exports/balances.<fmt>")
 @require_scope("finance")
 def export_balances(fmt: str) -> Response:
-    fmt = _format(fmt)
+    fmt = export_format(fmt)
     return download(exports.balances_export(on=_day("as_of")), fmt)

@@ -10,6 +10,7 @@ from typing import IO
 from flask import Response, stream_with_context
 
 from ..db import transaction
+from ..errors import NotFound
 from ..reads import exports
 from ..state import get_state
 
@@ -18,6 +19,13 @@ TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _CHUNK = 64 * 1024
+
+
+def export_format(fmt: str) -> str:
+    """``csv`` or ``xlsx``; there is no file in any other format (404)."""
+    if fmt not in TYPES:
+        raise NotFound(f"no export format {fmt!r} (csv or xlsx)")
+    return fmt
 
 
 def _file_chunks(handle: IO[bytes]) -> Iterator[bytes]:

@@ -12,7 +12,7 @@ from flask import redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from ...dates import check_period, parse_day
+from ...dates import parse_day
 from ...db import transaction
 from ...errors import CodecutError, InvalidInput, NotFound
 from ...models import BatchStatus, Payout, PayoutBatch, Staff, utcnow
@@ -21,7 +21,7 @@ from ...payouts import actions, planning, run
 from ...reads import exports
 from ...reads.records import list_payouts
 from ...state import get_state
-from ..downloads import TYPES, download
+from ..downloads import download, export_format
 from . import background
 from .auth import actor, console, role_required
 
@@ -193,8 +193,7 @@ def payout_action(member: Staff, batch_id: int, payout_id: int, action: str) -> 
 @console.get("/console/payouts/<int:batch_id>/payouts.<fmt>")
 @role_required("finance")
 def batch_export(member: Staff, batch_id: int, fmt: str) -> Any:
-    if fmt not in TYPES:
-        raise NotFound(f"no export format {fmt!r} (csv or xlsx)")
+    export_format(fmt)
     with transaction(get_state().engine, readonly=True) as session:
         if session.get(PayoutBatch, batch_id) is None:
             raise NotFound(f"no payout batch {batch_id}")
@@ -206,8 +205,7 @@ def batch_export(member: Staff, batch_id: int, fmt: str) -> Any:
 def export(member: Staff, kind: str, fmt: str) -> Any:
     """The ledger over a period (by recording or order day), every payout, or the balances, as
     CSV or XLSX: the same files as ``codecut export`` and the finance API."""
-    if fmt not in TYPES:
-        raise NotFound(f"no export format {fmt!r} (csv or xlsx)")
+    export_format(fmt)
     if kind == "payouts":
         return download(exports.payouts_export(), fmt)
     if kind == "balances":
@@ -216,8 +214,5 @@ def export(member: Staff, kind: str, fmt: str) -> Any:
         raise NotFound(f"no export {kind!r} (ledger, payouts or balances)")
     first = parse_day(request.args["from"], "from") if request.args.get("from") else None
     last = parse_day(request.args["to"], "to") if request.args.get("to") else None
-    check_period(first, last)
-    by = request.args.get("by", "recorded")
-    if by not in exports.PERIOD_BASES:
-        raise InvalidInput(f"by must be one of {', '.join(exports.PERIOD_BASES)}")
-    return download(exports.ledger_export(exports.LedgerFilter(first, last, by=by)), fmt)
+    which = exports.LedgerFilter(first, last, by=request.args.get("by", "recorded"))
+    return download(exports.ledger_export(which), fmt)
