@@ -70,10 +70,14 @@ def day_end(day: date, zone_name: str | None = DEFAULT_ZONE) -> datetime:
     return day_start(day + timedelta(days=1), zone_name)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A moment as an aware datetime: SQLite hands them back naive, and they were kept as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def local_day(moment: datetime, zone_name: str | None = DEFAULT_ZONE) -> date:
     """The day a moment falls on in a zone (a naive moment is UTC, as the database keeps it)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone(zone_name)).date()
+    return as_utc(moment).astimezone(zone(zone_name)).date()
 
 
 def offset_spans(

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlmodel import Session, col
 
+from ..dates import as_utc
 from ..errors import RateLimited
 from ..models import LoginAttempt, utcnow
 
@@ -74,13 +75,8 @@ def hit(session: Session, *limits: Limit, window: timedelta = WINDOW) -> None:
                     col(LoginAttempt.key) == limit.key, col(LoginAttempt.at) >= since
                 )
             )
-            oldest_over.append(_aware(oldest) if oldest else now)
+            oldest_over.append(as_utc(oldest) if oldest else now)
     session.flush()
     if oldest_over:
         retry_after = max(1, int((min(oldest_over) + window - now).total_seconds()) + 1)
         raise RateLimited("too many sign-in attempts; try again in a few minutes", retry_after)
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were stored as UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

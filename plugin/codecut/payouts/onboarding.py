@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import stripe
 from babel import Locale
 from sqlmodel import Session
 
+from ..dates import as_utc
 from ..errors import InvalidInput, ServiceUnavailable
 from ..models import Influencer, id_of, utcnow
 from .methods import can_receive_transfers
@@ -103,9 +104,7 @@ def record_state(
     """
     # Whole seconds, as Stripe's event times are: an event of the same second still applies.
     at = (at or utcnow()).replace(microsecond=0)
-    synced = influencer.stripe_synced_at
-    if synced is not None and synced.tzinfo is None:
-        synced = synced.replace(tzinfo=UTC)
+    synced = as_utc(influencer.stripe_synced_at) if influencer.stripe_synced_at else None
     if synced is not None and at < synced:
         return False
     state = AccountState.of(account)

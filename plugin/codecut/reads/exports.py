@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlmodel import Session, col
 
 from ..commissions.approval import approved_through
-from ..dates import DEFAULT_ZONE, check_period, day_end, day_start
+from ..dates import DEFAULT_ZONE, as_utc, check_period, day_end, day_start
 from ..errors import InvalidInput
 from ..models import Campaign, Code, Influencer, LedgerEntry, Order, Payout, Settlement, Store
 from ..money import exponent, format_minor, format_rate
@@ -177,8 +177,7 @@ _LEDGER_COLUMNS = (
 
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 in UTC: the same text for a moment whatever the database hands back."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat()
+    return as_utc(moment).astimezone(UTC).isoformat()
 
 
 def ledger_values(values: Sequence[Any]) -> dict[str, Any]:

@@ -20,14 +20,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, bindparam, case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from ..dates import day_end, day_start, local_day, stored_day
+from ..dates import as_utc, day_end, day_start, local_day, stored_day
 from ..db import transaction
 from ..models import (
     KEPT_FIGURES,
@@ -346,8 +346,8 @@ def _compute(
             col(Click.clicked_at),
             literal(zone),
             [zone],
-            _aware(span[0]),
-            _aware(span[1]) + timedelta(seconds=1),
+            as_utc(span[0]),
+            as_utc(span[1]) + timedelta(seconds=1),
         )
         clicks = (
             select(
@@ -537,7 +537,3 @@ def _day(value: object) -> date:
     day = stored_day(value)
     assert day is not None
     return day
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

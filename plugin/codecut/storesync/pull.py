@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import col
 
+from ..dates import as_utc
 from ..db import transaction
 from ..errors import InvalidInput
 from ..inbox.pulled import ingest
@@ -114,9 +115,7 @@ def reconcile_store(
     adapter = get_adapter(store.platform)
     if adapter is None or store.platform not in TOPICS:
         raise InvalidInput(f"{store.platform} stores have no Admin API to reconcile with")
-    mark = store.orders_synced_through
-    if mark is not None and mark.tzinfo is None:
-        mark = mark.replace(tzinfo=UTC)
+    mark = as_utc(store.orders_synced_through) if store.orders_synced_through else None
     start = since or mark or (now or datetime.now(UTC)) - FIRST_LOOK_BACK
     report = PullReport(store.domain, store.platform, start, dry_run)
     api = api_for(store)
@@ -191,7 +190,7 @@ def _changed_at(payload: dict[str, Any]) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed)
 
 
 def _advance(engine: Engine, store_id: int, newest: datetime) -> None:
@@ -199,8 +198,6 @@ def _advance(engine: Engine, store_id: int, newest: datetime) -> None:
     with transaction(engine) as session:
         store = session.get(Store, store_id, with_for_update=True)
         assert store is not None
-        current = store.orders_synced_through
-        if current is not None and current.tzinfo is None:
-            current = current.replace(tzinfo=UTC)
+        current = as_utc(store.orders_synced_through) if store.orders_synced_through else None
         if current is None or newest > current:
             store.orders_synced_through = newest

@@ -12,7 +12,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from ... import logs
 from ...access import audit
+from ...dates import as_utc
 from ...db import transaction
 from ...errors import CodecutError
 from ...models import AuditEvent, utcnow
@@ -79,7 +80,7 @@ def latest(session: Session, *, action: str, subject_type: str, subject_id: Any)
         return {"running": False}
     last = events[0]
     if last.action == action:
-        stale = utcnow() - _aware(last.at) > GIVE_UP
+        stale = utcnow() - as_utc(last.at) > GIVE_UP
         return {"running": not stale, "started_at": last.at, "stale": stale}
     started = events[1].at if len(events) > 1 and events[1].action == action else None
     return {
@@ -89,7 +90,3 @@ def latest(session: Session, *, action: str, subject_type: str, subject_id: Any)
         "outcome": last.action.rsplit(".", 1)[1],
         "detail": json.loads(last.detail or "{}"),
     }
-
-
-def _aware(moment: Any) -> Any:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
