@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ..commissions.posting import NOT_OURS, Posting, Result, combine
-from ..db import is_transient, transaction
+from ..db import connection_transaction, is_transient, transaction
 from ..errors import Unauthorized
 from ..models import EventStatus, Store, WebhookEvent, table_of, utcnow
 from ..storefronts.base import Event, Rejected, StorefrontAdapter, header
@@ -150,14 +150,13 @@ def receive(
     if engine.dialect.name == "sqlite":
         # SQLite has one write lock: verify and read the body before taking it, so that
         # unsigned junk never holds it and the lock is held only for the booking itself.
-        with transaction(engine, readonly=True) as session:
-            store = _signed_store(session.connection(), adapter, body, headers)
+        with connection_transaction(engine, readonly=True) as connection:
+            store = _signed_store(connection, adapter, body, headers)
         reading = read(adapter, fields["topic"], body, store.currency)
     else:
         store = reading = None  # PostgreSQL locks rows, not the database: one transaction
     try:
-        with writer_queue(engine), transaction(engine) as session:
-            connection = session.connection()
+        with writer_queue(engine), connection_transaction(engine) as connection:
             if store is None:
                 store = _signed_store(connection, adapter, body, headers)
             fields["store_id"] = store.id

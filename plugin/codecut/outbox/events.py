@@ -31,6 +31,7 @@ EVENT_TYPES = (
 _EVENTS = table_of(OutboxEvent)
 _DELIVERIES = table_of(WebhookDelivery)
 _ENDPOINTS = table_of(WebhookEndpoint)
+_SUBSCRIPTIONS = select(_ENDPOINTS.c.id, _ENDPOINTS.c.events).where(_ENDPOINTS.c.enabled)
 
 Data = dict[str, Any] | Callable[[], dict[str, Any]]
 
@@ -46,10 +47,7 @@ class Outbox:
     def subscribers(self, kind: str) -> list[int]:
         if self._subscribed is None:
             self._subscribed = {}
-            rows = self.connection.execute(
-                select(_ENDPOINTS.c.id, _ENDPOINTS.c.events).where(_ENDPOINTS.c.enabled)
-            )
-            for endpoint_id, events in rows:
+            for endpoint_id, events in self.connection.execute(_SUBSCRIPTIONS):
                 for name in events.split(","):
                     self._subscribed.setdefault(name, []).append(endpoint_id)
         return self._subscribed.get(kind, [])

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from ...errors import InvalidInput
 from . import coupon_site, repeat_buyer, spike
@@ -95,12 +95,23 @@ def rules_for(
     (already recorded in this transaction) that came from ``sources``, bought by the customer
     ``customer_key`` (:func:`.repeat_buyer.customer_key`)."""
     limits = thresholds or Thresholds()
+    first, recent = connection.execute(
+        _READINGS,
+        {
+            "influencer_id": influencer_id,
+            "code_id": code_id,
+            "customer_key": customer_key,
+            "window_start": repeat_buyer.window_start(placed_at, limits.repeat_window_days),
+            "placed_at": placed_at,
+        },
+    ).one()
     fired = []
     if spike.fires(
         connection,
         influencer_id=influencer_id,
         code_id=code_id,
         placed_at=placed_at,
+        first=first,
         min_age_days=limits.spike_min_age_days,
         baseline_days=limits.spike_baseline_days,
         min_orders=limits.spike_min_orders,
@@ -109,13 +120,12 @@ def rules_for(
         fired.append(SPIKE)
     if coupon_site.fires(sources, extra_coupon_sites):
         fired.append(COUPON_SITE)
-    if repeat_buyer.fires(
-        connection,
-        code_id=code_id,
-        key=customer_key,
-        placed_at=placed_at,
-        window_days=limits.repeat_window_days,
-        max_orders=limits.repeat_max_orders,
+    if customer_key is not None and repeat_buyer.fires(
+        recent, max_orders=limits.repeat_max_orders
     ):
         fired.append(REPEAT_BUYER)
     return fired
+
+
+#: What the rules read from the database, in one statement (the webhook's hot path).
+_READINGS = select(spike.FIRST_ORDER, repeat_buyer.RECENT_ORDERS)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from ..order_state import ORDERS
 
@@ -31,26 +31,38 @@ def customer_key(store_id: int, customer_id: str | None, email: str | None) -> s
     return hashlib.sha256(f"{store_id}:{who}".encode()).hexdigest()
 
 
-def fires(
-    connection: Connection,
-    *,
-    code_id: int,
-    key: str | None,
-    placed_at: datetime,
-    window_days: int = WINDOW_DAYS,
-    max_orders: int = MAX_ORDERS,
-) -> bool:
-    if key is None:
-        return False
-    count = connection.execute(
-        select(func.count()).where(
-            ORDERS.c.code_id == code_id,
-            ORDERS.c.customer_key == key,
-            ORDERS.c.placed_at > placed_at - timedelta(days=window_days),
-            ORDERS.c.placed_at <= placed_at,
-        )
-    ).scalar_one()
-    return int(count) > max_orders
+#: The customer's orders with the code in the window ending at this order (this one included):
+#: read by :func:`codecut.commissions.leaks.rules_for` together with the other rules' reads.
+RECENT_ORDERS = (
+    select(func.count())
+    .where(
+        ORDERS.c.code_id == bindparam("code_id"),
+        ORDERS.c.customer_key == bindparam("customer_key"),
+        ORDERS.c.placed_at > bindparam("window_start"),
+        ORDERS.c.placed_at <= bindparam("placed_at"),
+    )
+    .scalar_subquery()
+)
+_EARLIER_SELF_REFERRAL = (
+    select(ORDERS.c.id)
+    .where(
+        ORDERS.c.influencer_id == bindparam("influencer_id"),
+        ORDERS.c.customer_key == bindparam("customer_key"),
+        ORDERS.c.self_referral.is_(True),
+    )
+    .limit(1)
+)
+
+
+def window_start(placed_at: datetime, window_days: int = WINDOW_DAYS) -> datetime:
+    """Where the window of :data:`RECENT_ORDERS` begins (exclusive) for an order at
+    ``placed_at``."""
+    return placed_at - timedelta(days=window_days)
+
+
+def fires(recent_orders: int | None, *, max_orders: int = MAX_ORDERS) -> bool:
+    """Whether :data:`RECENT_ORDERS` (none without a customer key) is past the limit."""
+    return int(recent_orders or 0) > max_orders
 
 
 def earlier_self_referral(connection: Connection, *, influencer_id: int, key: str | None) -> bool:
@@ -59,12 +71,6 @@ def earlier_self_referral(connection: Connection, *, influencer_id: int, key: st
     if key is None:
         return False
     found = connection.execute(
-        select(ORDERS.c.id)
-        .where(
-            ORDERS.c.influencer_id == influencer_id,
-            ORDERS.c.customer_key == key,
-            ORDERS.c.self_referral.is_(True),
-        )
-        .limit(1)
+        _EARLIER_SELF_REFERRAL, {"influencer_id": influencer_id, "customer_key": key}
     ).first()
     return found is not None
