@@ -17,6 +17,7 @@ from sqlalchemy import Connection, bindparam, select
 from ..models import Campaign, Code, Influencer, InfluencerStatus, table_of
 from ..programme.campaigns import leaked_rule
 from ..programme.codes import normalize
+from .leaks import repeat_buyer
 from .rule import CommissionRule
 
 
@@ -40,6 +41,9 @@ class Attribution:
     code_leaked_at: datetime | None
     leaked_policy: str | None
     leak_thresholds: str | None  # the campaign's own (JSON), see leaks.Thresholds
+    #: The buyer self-referred with this influencer before (leaks.repeat_buyer; false unless
+    #: :func:`attribute` was given the order's customer key).
+    customer_self_referred: bool
     typed: str  # the code as the customer entered it, kept for audit
 
     @classmethod
@@ -68,6 +72,7 @@ _QUERY = select(
     _CODES.c.leaked_at,
     _CAMPAIGNS.c.leaked_policy,
     _CAMPAIGNS.c.leak_thresholds,
+    repeat_buyer.earlier_self_referral(_INFLUENCERS.c.id),
 ).select_from(
     _CODES.join(_INFLUENCERS, _INFLUENCERS.c.id == _CODES.c.influencer_id).join(
         _CAMPAIGNS, _CAMPAIGNS.c.id == _CODES.c.campaign_id
@@ -82,14 +87,19 @@ _BY_ID = _QUERY.where(_CODES.c.id == bindparam("code_id"))
 
 
 def attribute(
-    connection: Connection, store_id: int, typed_codes: tuple[str, ...]
+    connection: Connection,
+    store_id: int,
+    typed_codes: tuple[str, ...],
+    customer_key: str | None = None,
 ) -> Attribution | None:
-    """The first code in ``typed_codes`` that the store issued, with its influencer and campaign."""
+    """The first code in ``typed_codes`` that the store issued, with its influencer and campaign
+    (and whether ``customer_key``, the buyer, self-referred with that influencer before)."""
     wanted = [(typed, normalize(typed)) for typed in typed_codes if typed and typed.strip()]
     if not wanted:
         return None
     rows = connection.execute(
-        _BY_CODES, {"store_id": store_id, "codes": [n for _, n in wanted]}
+        _BY_CODES,
+        {"store_id": store_id, "codes": [n for _, n in wanted], "customer_key": customer_key},
     ).all()
     found = {row[1]: row for row in rows}
     for typed, normalized in wanted:
@@ -100,7 +110,9 @@ def attribute(
 
 def attribution_of(connection: Connection, code_id: int, typed: str) -> Attribution:
     """The attribution an order recorded, read again (its influencer's status may have changed)."""
-    return Attribution.from_row(connection.execute(_BY_ID, {"code_id": code_id}).one(), typed)
+    return Attribution.from_row(
+        connection.execute(_BY_ID, {"code_id": code_id, "customer_key": None}).one(), typed
+    )
 
 
 def rule_for(attribution: Attribution) -> CommissionRule:

@@ -126,11 +126,14 @@ class Posting:
         state = self._state(event.order_id)
         attribution: Attribution | None = None
         if state is None:
-            attribution = attribute(self.connection, self.store_id, event.codes)
+            key = leaks.repeat_buyer.customer_key(
+                self.store_id, event.customer_id, event.buyer_email
+            )
+            attribution = attribute(self.connection, self.store_id, event.codes, key)
             if attribution is None:
                 self.unattributed.append(event.order_id)
                 return Result(IGNORED, NOT_OURS)
-            state = self._create_order(event, attribution)
+            state = self._create_order(event, attribution, key)
             applied, results = True, [Result(PROCESSED, "order recorded")]
         else:
             applied = _is_newer(event.updated_at, state.order.source_updated_at)
@@ -215,8 +218,9 @@ class Posting:
         key = int.from_bytes(digest.digest(), "big", signed=True)
         self.connection.execute(_ADVISORY_LOCK, {"key": key})
 
-    def _create_order(self, event: OrderEvent, attribution: Attribution) -> OrderState:
-        key = leaks.repeat_buyer.customer_key(self.store_id, event.customer_id, event.buyer_email)
+    def _create_order(
+        self, event: OrderEvent, attribution: Attribution, key: str | None
+    ) -> OrderState:
         values: dict[str, Any] = {
             "store_id": self.store_id,
             "external_id": event.order_id,
@@ -227,9 +231,7 @@ class Posting:
             "currency": self.currency,
             "customer_key": key,
             "self_referral": is_self_referral(event.buyer_email, attribution.influencer_email)
-            or leaks.repeat_buyer.earlier_self_referral(
-                self.connection, influencer_id=attribution.influencer_id, key=key
-            ),
+            or attribution.customer_self_referred,
             "cancelled_at": (event.updated_at or self.now) if event.cancelled else None,
             "placed_at": event.placed_at or self.now,
             "created_at": self.now,

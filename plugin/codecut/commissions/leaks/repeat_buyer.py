@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, select
 
 from ..order_state import ORDERS
 
@@ -43,15 +43,6 @@ RECENT_ORDERS = (
     )
     .scalar_subquery()
 )
-_EARLIER_SELF_REFERRAL = (
-    select(ORDERS.c.id)
-    .where(
-        ORDERS.c.influencer_id == bindparam("influencer_id"),
-        ORDERS.c.customer_key == bindparam("customer_key"),
-        ORDERS.c.self_referral.is_(True),
-    )
-    .limit(1)
-)
 
 
 def window_start(placed_at: datetime, window_days: int = WINDOW_DAYS) -> datetime:
@@ -65,12 +56,13 @@ def fires(recent_orders: int | None, *, max_orders: int = MAX_ORDERS) -> bool:
     return int(recent_orders or 0) > max_orders
 
 
-def earlier_self_referral(connection: Connection, *, influencer_id: int, key: str | None) -> bool:
-    """Whether this customer placed an earlier order whose buyer email was the influencer's:
-    self-referral follows the customer id even when a later order carries another email."""
-    if key is None:
-        return False
-    found = connection.execute(
-        _EARLIER_SELF_REFERRAL, {"influencer_id": influencer_id, "customer_key": key}
-    ).first()
-    return found is not None
+def earlier_self_referral(influencer_id: ColumnElement[int]) -> ColumnElement[bool]:
+    """Whether the customer bound as ``customer_key`` placed an earlier order with this
+    influencer whose buyer email was the influencer's: self-referral follows the customer id
+    even when a later order carries another email. An expression, so that attribution reads it
+    in the same statement as the code (no customer key: false)."""
+    return exists().where(
+        ORDERS.c.influencer_id == influencer_id,
+        ORDERS.c.customer_key == bindparam("customer_key"),
+        ORDERS.c.self_referral.is_(True),
+    )
