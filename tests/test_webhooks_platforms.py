@@ -148,6 +148,31 @@ def test_generic_format_lifecycle(generic, engine) -> None:  # type: ignore[no-u
     assert [status for status, _ in deliveries(engine)] == ["processed", "processed", "processed"]
 
 
+def test_a_refund_of_an_unpaid_order_waits_and_is_applied_when_it_is_paid(generic, engine) -> None:  # type: ignore[no-untyped-def]
+    # The order is recorded unpaid; its refund waits for the payment, in the store's order.
+    unpaid = generic_order("1002", paid=False, updated_at="2026-03-01T10:00:00Z")
+    assert body_json(generic_post(generic, unpaid))["status"] == "processed"
+    refund = generic_refund("r2", "1002", goods="40.00")
+    assert body_json(generic_post(generic, refund))["status"] == "waiting"
+    assert amounts(engine) == {}
+    # Paid: goods 100.00 at 12.5% = 12.50 booked, and the refund of 40.00 takes 5.00 back.
+    paid = generic_order("1002", updated_at="2026-03-01T11:00:00Z")
+    assert body_json(generic_post(generic, paid))["status"] == "processed"
+    assert amounts(engine) == {"commission:1002": 1250, "refund:r2": -500}
+    assert [status for status, _ in deliveries(engine)] == ["processed", "processed", "processed"]
+
+
+def test_a_paid_order_with_nothing_waiting_books_only_its_commission(generic, engine) -> None:  # type: ignore[no-untyped-def]
+    # Another order's waiting refund is not this order's.
+    assert (
+        body_json(generic_post(generic, generic_refund("r9", "9999", goods="1.00")))["status"]
+        == "waiting"
+    )
+    generic_post(generic, generic_order("1003"))
+    assert amounts(engine) == {"commission:1003": 1250}
+    assert [status for status, _ in deliveries(engine)] == ["waiting", "processed"]
+
+
 def test_generic_rejects_what_it_cannot_use(generic, engine) -> None:  # type: ignore[no-untyped-def]
     response = generic_post(generic, {"type": "order", "id": "9"})
     assert response.status_code == 200

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, exists, literal_column, select
 
-from ..models import EntryKind, LedgerEntry, Order, table_of
+from ..models import EntryKind, EventStatus, LedgerEntry, Order, WebhookEvent, table_of
 
 
 @dataclass
@@ -57,8 +57,31 @@ class OrderRow:
 # SQLAlchemy statement per request costs more than running it.
 ORDERS = table_of(Order)
 ENTRIES = table_of(LedgerEntry)
+EVENTS = table_of(WebhookEvent)
+
+
+def waiting_for(store_id: Any, external_id: Any) -> tuple[ColumnElement[bool], ...]:
+    """Stored deliveries that wait for the order (``store_id``, ``external_id``: columns or
+    bound parameters): refunds and cancellations that came before the order or its payment."""
+    return (
+        EVENTS.c.store_id == store_id,
+        EVENTS.c.order_external_id == external_id,
+        EVENTS.c.status == EventStatus.WAITING.value,
+    )
+
+
+#: Read with the order (selected, or returned by its insert), so that a booking looks for
+#: waiting deliveries only when there are some: most orders never have any.
+HAS_WAITING = exists().where(*waiting_for(ORDERS.c.store_id, ORDERS.c.external_id))
+#: The same, in an insert's RETURNING: the inserted row's columns named in full by hand, because
+#: SQLAlchemy does not correlate a subquery there (it would join every order).
+INSERTED_HAS_WAITING = exists().where(
+    *waiting_for(
+        literal_column(f"{ORDERS.name}.store_id"), literal_column(f"{ORDERS.name}.external_id")
+    )
+)
 SELECT_ORDER = (
-    select(*(ORDERS.c[name] for name in OrderRow.__dataclass_fields__))
+    select(*(ORDERS.c[name] for name in OrderRow.__dataclass_fields__), HAS_WAITING)
     .where(ORDERS.c.store_id == bindparam("store_id"))
     .where(ORDERS.c.external_id == bindparam("external_id"))
     .with_for_update()
@@ -77,6 +100,7 @@ class OrderState:
     order: OrderRow
     entries: list[EntryRow] = field(default_factory=list)
     changes: dict[str, Any] = field(default_factory=dict)  # written once, in settle()
+    has_waiting: bool = True  # deliveries wait for this order (:data:`HAS_WAITING`)
 
     @property
     def commission(self) -> EntryRow | None:

@@ -42,6 +42,7 @@ from .attribution import (
 )
 from .order_state import (
     ENTRIES,
+    INSERTED_HAS_WAITING,
     ORDERS,
     SELECT_ENTRIES,
     SELECT_ORDER,
@@ -192,6 +193,11 @@ class Posting:
                 )
                 state.changes.clear()
 
+    def may_have_waiting(self, external_id: str) -> bool:
+        """Whether deliveries may wait for this order (False only when its read said none)."""
+        state = self._states.get(external_id)
+        return state is None or state.has_waiting
+
     # -- orders ----------------------------------------------------------------------------------
 
     def _state(self, external_id: str) -> OrderState | None:
@@ -204,9 +210,12 @@ class Posting:
         ).first()
         state = None
         if row is not None:
-            order = OrderRow(*row)
+            *columns, has_waiting = row
+            order = OrderRow(*columns)
             entries = self.connection.execute(SELECT_ENTRIES, {"order_id": order.id}).all()
-            state = OrderState(order, [EntryRow(*entry) for entry in entries])
+            state = OrderState(
+                order, [EntryRow(*entry) for entry in entries], has_waiting=has_waiting
+            )
         self._states[external_id] = state
         return state
 
@@ -237,19 +246,18 @@ class Posting:
             "created_at": self.now,
             **self._snapshot(event, attribution.typed),
         }
-        order_id = self.connection.execute(
-            _insert_ignoring(self._dialect, "order"), values
-        ).scalar_one_or_none()
-        if order_id is None:  # another transaction created it: take the existing row
+        inserted = self.connection.execute(_insert_ignoring(self._dialect, "order"), values).first()
+        if inserted is None:  # another transaction created it: take the existing row
             self._states.pop(event.order_id, None)
             existing = self._state(event.order_id)
             assert existing is not None
             return existing
+        order_id, has_waiting = inserted
         order = OrderRow(
             **{name: values[name] for name in OrderRow.__dataclass_fields__ if name != "id"},
             id=order_id,
         )
-        state = OrderState(order)
+        state = OrderState(order, has_waiting=has_waiting)
         self._states[event.order_id] = state
         return state
 
@@ -478,17 +486,18 @@ _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 @lru_cache(maxsize=8)
 def _insert_ignoring(dialect: str, what: str) -> Any:
-    """``INSERT ... ON CONFLICT (natural key) DO NOTHING RETURNING id``, built once per dialect."""
+    """``INSERT ... ON CONFLICT (natural key) DO NOTHING RETURNING id``, built once per dialect
+    (an order also returns whether deliveries wait for it)."""
     module = postgresql if dialect == "postgresql" else sqlite
-    table, key = (
-        (ORDERS, ["store_id", "external_id"])
-        if what == "order"
-        else (
-            ENTRIES,
-            ["store_id", "dedupe_key"],
-        )
-    )
-    return module.insert(table).on_conflict_do_nothing(index_elements=key).returning(table.c.id)
+    if what == "order":
+        insert = module.insert(ORDERS).on_conflict_do_nothing(index_elements=ORDER_KEY)
+        return insert.returning(ORDERS.c.id, INSERTED_HAS_WAITING)
+    insert = module.insert(ENTRIES).on_conflict_do_nothing(index_elements=ENTRY_KEY)
+    return insert.returning(ENTRIES.c.id)
+
+
+ORDER_KEY = ["store_id", "external_id"]
+ENTRY_KEY = ["store_id", "dedupe_key"]
 
 
 def _is_newer(new: datetime | None, stored: str | None) -> bool:

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
+from ..commissions.order_state import waiting_for
 from ..commissions.posting import NOT_OURS, Posting, Result, combine
 from ..db import connection_transaction, is_transient, transaction
 from ..errors import Unauthorized
@@ -84,11 +85,7 @@ _SELECT_STORE = select(
     _STORES.c.webhook_secret,
     _STORES.c.previous_webhook_secret,
 ).where(_STORES.c.domain == bindparam("domain"), _STORES.c.platform == bindparam("platform"))
-_WAITING = (
-    _EVENTS.c.store_id == bindparam("for_store"),
-    _EVENTS.c.order_external_id == bindparam("for_order"),
-    _EVENTS.c.status == EventStatus.WAITING.value,
-)
+_WAITING = waiting_for(bindparam("for_store"), bindparam("for_order"))
 _SELECT_WAITING = (
     select(_EVENTS.c.id, _EVENTS.c.topic, _EVENTS.c.body).where(*_WAITING).order_by(_EVENTS.c.id)
 )
@@ -303,6 +300,8 @@ def _drain(
     while pending := [o for o in posting.booked if o not in done]:
         external_id = pending[0]
         done.add(external_id)
+        if not posting.may_have_waiting(external_id):
+            continue
         rows = connection.execute(
             _SELECT_WAITING, {"for_store": store.id, "for_order": external_id}
         ).all()
