@@ -352,3 +352,19 @@ def test_the_example_receiver_verifies_real_deliveries(app, engine, cli) -> None
         output = example.communicate(timeout=10)[0]
     assert output.startswith("commission.created {")
     assert '"amount": "10.00"' in output
+
+
+def test_a_delivered_order_reaches_only_enabled_subscribed_endpoints(app, engine, cli) -> None:  # type: ignore[no-untyped-def]
+    from programme import shopify_post
+    from storefront_payloads import load_fixture_json
+
+    make_programme(engine)
+    _add(cli, "http://127.0.0.1:9/created")  # 1: commission.created, commission.reversed
+    _add(cli, "http://127.0.0.1:9/flagged", events="review.flagged")  # 2: not this event
+    _add(cli, "http://127.0.0.1:9/off", events="commission.created")  # 3: disabled below
+    assert cli("webhook-endpoint", "disable", "3").exit_code == 0
+    payload = load_fixture_json("shopify_order_code_TENOFF_partially_refunded")
+    payload.update(id=77, financial_status="paid", refunds=[])
+    response = shopify_post(app.test_client(), payload, "orders/paid")
+    assert response.status_code == 200 and response.get_json()["status"] == "processed"
+    assert [d.endpoint_id for d in _deliveries(engine)] == [1]

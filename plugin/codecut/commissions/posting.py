@@ -89,6 +89,7 @@ class Posting:
         now: datetime | None = None,
         timezone: str = DEFAULT_ZONE,
         coupon_sites: frozenset[str] = frozenset(),
+        subscriptions: str | None = None,
     ) -> None:
         self.connection = connection
         self.store_id = store_id
@@ -103,7 +104,7 @@ class Posting:
         self._through: date | None = None
         self._through_read = False
         self._dialect = connection.dialect.name
-        self.outbox = Outbox(connection, self.now)
+        self.outbox = Outbox(connection, self.now, subscriptions)
 
     # -- events ----------------------------------------------------------------------------------
 

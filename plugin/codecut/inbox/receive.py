@@ -26,6 +26,7 @@ from ..commissions.posting import NOT_OURS, Posting, Result, combine
 from ..db import connection_transaction, is_transient, transaction
 from ..errors import Unauthorized
 from ..models import EventStatus, Store, WebhookEvent, table_of, utcnow
+from ..outbox.events import SUBSCRIPTIONS
 from ..storefronts.base import Event, Rejected, StorefrontAdapter, header
 from .writer_queue import writer_queue
 
@@ -84,6 +85,7 @@ _SELECT_STORE = select(
     _STORES.c.timezone,
     _STORES.c.webhook_secret,
     _STORES.c.previous_webhook_secret,
+    SUBSCRIPTIONS.label("subscriptions"),  # who listens to what booking emits, in this read
 ).where(_STORES.c.domain == bindparam("domain"), _STORES.c.platform == bindparam("platform"))
 _WAITING = waiting_for(bindparam("for_store"), bindparam("for_order"))
 _SELECT_WAITING = (
@@ -166,6 +168,7 @@ def receive(
                 hold_days=hold_days,
                 reading=reading,
                 coupon_sites=coupon_sites,
+                subscriptions=store.subscriptions,
             )
             row.id = insert_event(connection, fields, row)
             return Receipt(row.status, row.reason, row.id)
@@ -244,11 +247,13 @@ def process(
     hold_days: int,
     reading: Reading | None = None,
     coupon_sites: frozenset[str] = frozenset(),
+    subscriptions: str | None = None,
 ) -> None:
     """Apply the events of the raw body (``reading``, when it was read already); sets the row's
     status and reason.
 
-    ``store`` is anything with ``id`` and ``currency`` (a Store, or a row of those columns).
+    ``store`` is anything with ``id`` and ``currency`` (a Store, or a row of those columns);
+    ``subscriptions`` the outbox's, when they were read with it (else read when needed).
     """
     row.processed_at = utcnow()
     events = read(adapter, row.topic, row.body, store.currency) if reading is None else reading
@@ -264,6 +269,7 @@ def process(
         now=row.processed_at,
         timezone=store.timezone,
         coupon_sites=coupon_sites,
+        subscriptions=subscriptions,
     )
     result = combine([posting.apply(event) for event in events])
     _drain(connection, store, adapter, posting, exclude=row.id)
