@@ -40,7 +40,17 @@ class Order(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("store_id", "external_id"),
         Index(None, "influencer_id", "placed_at"),
-        Index(None, "code_id", "customer_key"),
+        # The repeat-buyer rule counts one customer's orders with a code in a window of days.
+        Index(None, "code_id", "customer_key", "placed_at"),
+        # The customers who self-referred, per influencer: a few orders, found without reading
+        # every order of an influencer on each booking (leaks.repeat_buyer).
+        Index(
+            "ix_codecut_order_self_referral",
+            "influencer_id",
+            "customer_key",
+            sqlite_where=text("self_referral IS 1"),
+            postgresql_where=text("self_referral IS true"),
+        ),
         # What changed since the campaign figures were last kept (codecut.reads.kpi_days).
         Index(None, "updated_at"),
     )
