@@ -181,7 +181,9 @@ def write_cells(
 
     xlsxwriter makes the workbook (header, comments, styles, filter, totals), but the rows'
     XML is written here, the same XML its constant-memory mode writes, to a temporary file
-    spliced into the sheet: its per-cell work was most of an export's time (issue #15)."""
+    spliced into the sheet: its per-cell work was most of an export's time (issue #15). No
+    library did better: pyexcelerate holds a whole sheet in memory; rustpy-xlsxwriter formats by
+    column only (money here is formatted by its row's currency) and is young, one person's."""
     skeleton = io.BytesIO()
     workbook = xlsxwriter.Workbook(skeleton, {"constant_memory": True, "in_memory": False})
     worksheet = workbook.add_worksheet(sheet)
