@@ -59,17 +59,28 @@ class Prepared:
         """Run it in ``connection``'s transaction; its rows, if it returns any."""
         compiled = self._for(connection.dialect)
         values = compiled.parameters(params)
-        dbapi = connection.dialect.loaded_dbapi
-        cursor = connection.connection.cursor()
+        dialect = connection.dialect
+        cursor = None
         try:
+            cursor = connection.connection.cursor()
             cursor.execute(compiled.sql, values)
             return list(cursor.fetchall()) if cursor.description is not None else []
-        except dbapi.Error as error:
+        except dialect.loaded_dbapi.Error as error:
+            # As SQLAlchemy would: a lost connection is never handed out again.
+            lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
+            if lost:
+                connection.invalidate(error)
             raise DBAPIError.instance(
-                compiled.sql, values, error, dbapi.Error, dialect=connection.dialect
+                compiled.sql,
+                values,
+                error,
+                dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=dialect,
             ) from error
         finally:
-            cursor.close()
+            if cursor is not None:
+                cursor.close()
 
 
 def _compile(statement: ClauseElement, dialect: Dialect) -> _Compiled:

@@ -81,7 +81,9 @@ class PortalSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         # No cookie, nothing to verify: skip building the signer (every share-link click
         # and webhook comes without one).
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or self.get_cookie_name(app) not in request.cookies
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
