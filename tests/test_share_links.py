@@ -171,3 +171,81 @@ def test_a_click_records_when_and_the_days_pseudonym_on_both_paths(shop) -> None
         s.flush()
         raise RuntimeError("rolled back")
     assert len(_clicks(shop)) == 1
+
+
+def test_a_redirect_carries_every_page_header_once(shop) -> None:  # type: ignore[no-untyped-def]
+    """The security headers are appended to a redirect (it has none of its own), and a header
+    a view set is replaced, never sent twice."""
+    from flask import Response
+
+    from codecut.web.pages import CONTENT_SECURITY_POLICY, secure_headers
+
+    response = shop.test_client().get("/r/ANNA15", headers={"User-Agent": BROWSER})
+    assert response.status_code == 302
+    expected = {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-store",
+        "Vary": "Cookie",
+    }
+    for name, value in expected.items():
+        assert response.headers.getlist(name) == [value], name
+    assert len(response.headers.getlist("X-Request-Id")) == 1
+    with shop.test_request_context("/r/ANNA15"):
+        shop.preprocess_request()
+        mine = Response("x", headers={"X-Frame-Options": "SAMEORIGIN", "Vary": "Accept"})
+        mine.headers["Content-Security-Policy"] = "default-src 'self' https://stripe.example"
+        mine.headers["Cache-Control"] = "max-age=60"
+        secured = secure_headers(mine).headers
+    assert secured.getlist("X-Frame-Options") == ["DENY"]
+    assert secured.getlist("Vary") == ["Accept, Cookie"]
+    assert secured.getlist("Cache-Control") == ["no-store"]
+    assert secured.getlist("Content-Security-Policy") == [
+        "default-src 'self' https://stripe.example"
+    ]
+
+
+def test_a_click_is_stored_as_the_orm_stores_it(shop) -> None:  # type: ignore[no-untyped-def]
+    """The click's append runs on the driver's cursor (codecut.driver_sql) with SQLAlchemy's
+    bind processors: the stored time and day are the very text or values an ORM insert
+    writes."""
+    from sqlalchemy import text
+
+    from codecut.models import utcnow
+
+    engine = get_state(shop).engine
+    at = utcnow()
+    with engine.begin() as connection:
+        clicks.record(connection, 1, at, "a" * 32)
+    with transaction(engine) as s:
+        s.add(Click(code_id=1, clicked_at=at, day=at.date(), visitor="b" * 32))
+    with engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT clicked_at, day FROM codecut_click ORDER BY visitor")
+        ).all()
+    assert stored[0] == stored[1]
+
+
+def test_a_connection_lost_during_a_click_is_a_503_page_and_dropped(shop, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A driver error on the cursor is raised as SQLAlchemy's: the page says 503 (try again),
+    the lost connection is never handed out again, and the next click is counted."""
+    from codecut.driver_sql import Prepared
+
+    real = Prepared.rows
+
+    def lose_connection(self, connection, params):  # type: ignore[no-untyped-def]
+        driver = connection.connection.dbapi_connection
+        if hasattr(driver, "pgconn"):
+            driver.pgconn.finish()  # psycopg: the socket is gone under the driver
+        else:
+            driver.close()  # sqlite3
+        return real(self, connection, params)
+
+    monkeypatch.setattr(Prepared, "rows", lose_connection)
+    response = shop.test_client().get("/r/ANNA15", headers={"User-Agent": BROWSER})
+    monkeypatch.undo()
+    assert response.status_code == 503 and "try again" in response.text
+    assert _go(shop, "/r/ANNA15") == (302, "https://shop.example.com/discount/ANNA15")
+    assert len(_clicks(shop)) == 1

@@ -10,8 +10,6 @@ from __future__ import annotations
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..state import get_state
-
 
 class BodyTooLarge(RequestEntityTooLarge):
     """The body is larger than the route accepts."""
@@ -37,10 +35,9 @@ def read_body(limit: int) -> bytes:
     return body
 
 
-def limit_request_body() -> None:
-    """Before every Codecut view: forms and JSON are parsed within ``CODECUT_MAX_REQUEST_BYTES``
-    (webhook views read their bodies with their own limit)."""
-    limit = get_state().settings.max_request_bytes
+def limit_request_body(limit: int) -> None:
+    """Before every Codecut view: forms and JSON are parsed within ``limit``
+    (``CODECUT_MAX_REQUEST_BYTES``; webhook views read their bodies with their own limit)."""
     length = request.content_length
     if length is not None and length > limit:
         raise BodyTooLarge(limit)

@@ -4,10 +4,10 @@ in the response and attached to every log line of the request, and one ``request
 The logged route is the URL rule (``/portal/login/<token>``), never the path, so a sign-in token
 in a URL never reaches the log.
 
-Both hooks run on every request, the share-link redirect (the hottest route) included, so they
-do as little as they can: the id is read straight from the WSGI environ, a new one is 16 random
-bytes in hex, and the log line's fields are only gathered when the ``codecut`` logger will write
-an ``INFO`` line at all.
+Both ends run on every Codecut request, the share-link redirect (the hottest route) included,
+so they do as little as they can: the id is read straight from the WSGI environ, a new one is
+16 random bytes in hex, and the log line's fields are only gathered when the ``codecut`` logger
+will write an ``INFO`` line at all.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def _start() -> None:
-    if not (request.blueprint or "").startswith("codecut"):
-        return  # a host app's own route: its logging is its own
+def start_request() -> None:
+    """Before a Codecut view (called by :func:`codecut.web.register_web`'s one hook, which
+    leaves a host app's own routes alone): the request's id and start time."""
     sent = request.environ.get("HTTP_X_REQUEST_ID")  # what request.headers would read
     g.codecut_request_id = sent if sent and _sane_id(sent) else os.urandom(16).hex()
     g.codecut_started = time.perf_counter()
@@ -60,8 +60,7 @@ def _finish(response: Response) -> Response:
 
 
 def observe_requests(app: Flask) -> None:
-    """Give every request an id and a log line."""
-    app.before_request(_start)
+    """Give every request :func:`start_request` began a log line and its id in the response."""
     app.after_request(_finish)
     if not any(isinstance(f, _RequestIdFilter) for f in log.filters):
         log.addFilter(_RequestIdFilter())

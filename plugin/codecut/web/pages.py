@@ -16,6 +16,7 @@ from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_currency
 from flask import Blueprint, Response, current_app, g, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from ..access import ratelimit
@@ -45,23 +46,33 @@ _FIXED_HEADERS = (
 
 
 def secure_headers(response: Response) -> Response:
-    """The pages' security headers; plain header writes, as this runs on every share-link
-    click too."""
+    """The pages' security headers. This runs on every share-link click too, so a header the
+    response does not have yet (all of them, on a redirect) is appended, not looked for and
+    replaced."""
     headers = response.headers
+    present = {name.lower() for name, _value in headers.items()}
     # A view may widen it for one page (the payout set-up form goes on to Stripe).
-    if "Content-Security-Policy" not in headers:
-        headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     for name, value in _FIXED_HEADERS:
-        headers[name] = value
+        _put(headers, present, name, value)
     endpoint = request.endpoint
     if endpoint and not endpoint.endswith(".static"):
-        headers["Cache-Control"] = "no-store"
-        vary = headers.get("Vary")
+        _put(headers, present, "Cache-Control", "no-store")
+        vary = headers.get("Vary") if "vary" in present else None
         if not vary:
-            headers["Vary"] = "Cookie"
+            _put(headers, present, "Vary", "Cookie")
         elif "cookie" not in vary.lower():
             headers["Vary"] = f"{vary}, Cookie"
     return response
+
+
+def _put(headers: Headers, present: set[str], name: str, value: str) -> None:
+    """Set ``name`` (replacing it only if the response has it already)."""
+    if name.lower() in present:
+        headers[name] = value
+    else:
+        headers.add(name, value)
 
 
 # -- locale --------------------------------------------------------------------------------------

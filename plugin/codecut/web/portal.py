@@ -28,7 +28,7 @@ from flask import (
     session,
     url_for,
 )
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from sqlmodel import Session
 
 from ..access import login_links, mail, ratelimit, sessions
@@ -81,9 +81,18 @@ class PortalSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         # No cookie, nothing to verify: skip building the signer (every share-link click
         # and webhook comes without one).
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
+        if app.secret_key and (
+            "HTTP_COOKIE" not in request.environ or self.get_cookie_name(app) not in request.cookies
+        ):
             return self.session_class()
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # Never read, never written, empty: Flask's own save would work out the cookie's
+        # settings only to do nothing (every share-link click and webhook).
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
 
 
 @portal.record_once
