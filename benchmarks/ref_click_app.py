@@ -2,7 +2,9 @@
 
 A bare Flask ``GET /r/<code>`` that INSERTs one row and COMMITs on a pooled connection made by
 Codecut's engine set-up (same durability: SQLite WAL with ``synchronous=FULL``,
-``BEGIN IMMEDIATE``), then answers the 302. No lookup, no bot filter, no hashing.
+``BEGIN IMMEDIATE``), then answers the 302. No lookup, no bot filter, no hashing. The INSERT runs
+on the driver's cursor, as Codecut's redirect runs its statements (:mod:`codecut.driver_sql`),
+so the reference carries no SQLAlchemy execution overhead that Codecut itself has shed.
 ``gunicorn -w 4 'ref_click_app:create_app()'`` with ``CODECUT_DATABASE_URL``.
 """
 
@@ -32,6 +34,8 @@ def create_table(engine: Engine) -> None:
 def create_app() -> Flask:
     app = Flask(__name__)
     engine = create_db_engine(os.environ["CODECUT_DATABASE_URL"])
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    insert = f"INSERT INTO {TABLE} (code, at) VALUES ({mark}, {mark})"
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]
@@ -40,10 +44,9 @@ def create_app() -> Flask:
     @app.get("/r/<code>")
     def follow(code: str) -> Response:
         with engine.begin() as connection:
-            connection.execute(
-                text(f"INSERT INTO {TABLE} (code, at) VALUES (:code, :at)"),
-                {"code": code, "at": time.time()},
-            )
+            cursor = connection.connection.cursor()
+            cursor.execute(insert, (code, time.time()))
+            cursor.close()
         return redirect(f"https://bench.example.com/discount/{code}", 302)
 
     return app
