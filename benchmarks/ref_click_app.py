@@ -4,7 +4,9 @@ A bare Flask ``GET /r/<code>`` that INSERTs one row and COMMITs on a pooled conn
 Codecut's engine set-up (same durability: SQLite WAL with ``synchronous=FULL``,
 ``BEGIN IMMEDIATE``), then answers the 302. No lookup, no bot filter, no hashing. The INSERT runs
 on the driver's cursor, as Codecut's redirect runs its statements (:mod:`codecut.driver_sql`),
-so the reference carries no SQLAlchemy execution overhead that Codecut itself has shed.
+so the reference carries no SQLAlchemy execution overhead that Codecut itself has shed;
+``BENCH_REF_SQLALCHEMY=1`` runs it through SQLAlchemy's ``execute`` instead (the reference
+before Codecut's redirect moved to the driver's cursor, kept for comparison).
 ``gunicorn -w 4 'ref_click_app:create_app()'`` with ``CODECUT_DATABASE_URL``.
 """
 
@@ -41,12 +43,18 @@ def create_app() -> Flask:
     def health():  # type: ignore[no-untyped-def]
         return jsonify(status="ok")
 
+    through_sqlalchemy = os.environ.get("BENCH_REF_SQLALCHEMY") == "1"
+    statement = text(f"INSERT INTO {TABLE} (code, at) VALUES (:code, :at)")
+
     @app.get("/r/<code>")
     def follow(code: str) -> Response:
         with engine.begin() as connection:
-            cursor = connection.connection.cursor()
-            cursor.execute(insert, (code, time.time()))
-            cursor.close()
+            if through_sqlalchemy:
+                connection.execute(statement, {"code": code, "at": time.time()})
+            else:
+                cursor = connection.connection.cursor()
+                cursor.execute(insert, (code, time.time()))
+                cursor.close()
         return redirect(f"https://bench.example.com/discount/{code}", 302)
 
     return app
