@@ -164,7 +164,6 @@ def test_a_sign_in_and_a_payout_run_log_no_secret(database_url, tmp_path, caplog
     from codecut.db import transaction
     from codecut.devtools.fake_stripe import StripeServer
 
-    caplog.set_level(logging.INFO, logger="codecut")
     with smtp_server() as (catcher, port), StripeServer() as stripe_server:
         stripe_server.fake.fund("usd", 100_000)
         app = make_app(
@@ -174,6 +173,8 @@ def test_a_sign_in_and_a_payout_run_log_no_secret(database_url, tmp_path, caplog
             CODECUT_MAIL_SERVER="127.0.0.1",
             CODECUT_MAIL_PORT=port,
         )
+        # After the app: the service's logging set-up (text: warnings only) runs as it starts.
+        caplog.set_level(logging.INFO, logger="codecut")
         with transaction(get_state(app).engine) as s:
             seller(s)
             entry(s, influencer(s, "ben@example.com", "acct_ben"), 6000)
