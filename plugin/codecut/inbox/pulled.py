@@ -18,8 +18,8 @@ from sqlalchemy import Engine
 from ..db import is_transient, transaction
 from ..models import utcnow
 from ..storefronts.base import StorefrontAdapter
+from ..writer_queue import writer_queue
 from .receive import Receipt, Row, insert_event, process, store_failed
-from .writer_queue import writer_queue
 
 VIA_RECONCILE = "reconcile"
 

@@ -28,7 +28,7 @@ from ..errors import Unauthorized
 from ..models import EventStatus, Store, WebhookEvent, table_of, utcnow
 from ..outbox.events import SUBSCRIPTIONS
 from ..storefronts.base import Event, Rejected, StorefrontAdapter, header
-from .writer_queue import writer_queue
+from ..writer_queue import writer_queue
 
 log = logging.getLogger("codecut")
 

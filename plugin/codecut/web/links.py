@@ -33,6 +33,7 @@ from ..driver_sql import Prepared
 from ..models import Click, Code, Influencer, InfluencerStatus, Platform, Store, utcnow
 from ..programme.codes import could_be_code, normalize
 from ..state import get_state
+from ..writer_queue import writer_queue
 from .pages import message_page, register_page_errors
 
 links = Blueprint("codecut_links", __name__, template_folder="templates")
@@ -158,16 +159,17 @@ def follow(code: str) -> Response | tuple[str, int]:
         earning = _earning(rows)
     elif counted:
         # SQLite: the code is looked up in autocommit (a read takes no write lock), and only
-        # the append holds the write lock, as the least a counted redirect does; it is
-        # committed before the redirect is answered. (The lookup inside the writing transaction
-        # held the lock over both statements; a reading transaction around the lookup cost a
-        # BEGIN and a COMMIT more and measured slower still.)
+        # the append holds the write lock, committed before the redirect is answered; clicks
+        # queue for it on the OS file lock webhooks use, so a viral code's clicks take turns
+        # instead of sleeping in SQLite's busy handler. (The lookup inside the writing
+        # transaction held the lock over both statements; a reading transaction around the
+        # lookup cost a BEGIN and a COMMIT more and measured slower still.)
         click = _click(secret)
         with engine.connect() as connection:
             rows = _codes_named(connection, wanted, store_domain)
             earning = _earning(rows)
             if earning:
-                with connection.begin():
+                with writer_queue(engine), connection.begin():
                     clicks.record(
                         connection, rows[0].code_id, click["clicked_at"], click["visitor"]
                     )

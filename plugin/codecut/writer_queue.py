@@ -1,4 +1,5 @@
-"""SQLite: webhook writers wait their turn on an OS file lock before ``BEGIN IMMEDIATE``.
+"""SQLite: the hot writers (webhook deliveries, pulled orders, share-link clicks) wait their turn
+on an OS file lock before ``BEGIN IMMEDIATE``.
 
 Correctness needs none of this (SQLite's own lock serializes writers); it is about speed. A writer
 that finds SQLite's lock taken sleeps in the busy handler's back-off (1, 2, 5, 10... ms) however
