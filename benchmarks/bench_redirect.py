@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from ref_click_app import create_table  # noqa: E402
-from report import emit  # noqa: E402
+from report import Round, combined, emit, round_ratios  # noqa: E402
 from servers import gunicorn  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
@@ -74,7 +74,7 @@ def prepare(url: str) -> None:
     engine.dispose()
 
 
-def load(base_url: str, requests_: int, clients: int) -> dict[str, float]:
+def load(base_url: str, requests_: int, clients: int) -> Round:
     parts = urlsplit(base_url)
     latencies: list[float] = []
     bad: list[int] = []
@@ -103,21 +103,13 @@ def load(base_url: str, requests_: int, clients: int) -> dict[str, float]:
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "count": len(latencies),
-        "wall": wall,
-        "rps": len(latencies) / wall,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "errors": len(bad),
-    }
+    return {"count": len(latencies), "wall": wall, "latencies": latencies, "errors": len(bad)}
 
 
 def bench(label: str, url: str, requests_: int, clients: int, rounds: int) -> None:
     prepare(url)
     names = [name for name, _app, _env in TARGETS]
-    runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
+    runs: dict[str, list[Round]] = {name: [] for name in names}
     with ExitStack() as stack:
         bases = {
             name: stack.enter_context(gunicorn(url, app=app, workers=4, env=env))
@@ -133,7 +125,7 @@ def bench(label: str, url: str, requests_: int, clients: int, rounds: int) -> No
     with engine.connect() as connection:
         counted = connection.execute(select(func.count()).select_from(Click)).scalar_one()
     engine.dispose()
-    results = {name: _combined(runs[name]) for name in names}
+    results = {name: combined(runs[name]) for name in names}
     print(
         f"\n{label}: {requests_} share-link clicks each, in {rounds} alternating rounds, "
         f"{clients} client threads, 4 workers"
@@ -147,9 +139,7 @@ def bench(label: str, url: str, requests_: int, clients: int, rounds: int) -> No
     )
     for reference, described, aim in references:
         ratio = results["codecut"]["rps"] / results[reference]["rps"]
-        each = sorted(
-            c["rps"] / r["rps"] for c, r in zip(runs["codecut"], runs[reference], strict=True)
-        )
+        each = round_ratios(runs["codecut"], runs[reference])
         print(
             f"codecut / {reference}: {ratio:.2f}x ({aim}; rounds {each[0]:.2f}x to "
             f"{each[-1]:.2f}x, median {statistics.median(each):.2f}x)"
@@ -165,16 +155,6 @@ def bench(label: str, url: str, requests_: int, clients: int, rounds: int) -> No
             higher_is_better=True,
         )
     print(f"clicks counted: {counted}")
-
-
-def _combined(runs: list[dict[str, float]]) -> dict[str, float]:
-    """One server's rounds as one figure: all its requests over all its time."""
-    return {
-        "rps": sum(r["count"] for r in runs) / sum(r["wall"] for r in runs),
-        "p50": statistics.median(r["p50"] for r in runs),
-        "p99": max(r["p99"] for r in runs),
-        "errors": sum(r["errors"] for r in runs),
-    }
 
 
 def main() -> None:

@@ -28,7 +28,6 @@ import contextlib
 import copy
 import http.client
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from ref_durable_app import create_table  # noqa: E402
-from report import emit  # noqa: E402
+from report import Round, combined, emit, round_ratios  # noqa: E402
 from servers import gunicorn  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 from sqlmodel import Session  # noqa: E402
@@ -91,7 +90,7 @@ def deliveries(count: int, first_id: int) -> list[tuple[bytes, dict[str, str]]]:
     return signed
 
 
-def load(base_url: str, items: list[tuple[bytes, dict[str, str]]], clients: int) -> dict:
+def load(base_url: str, items: list[tuple[bytes, dict[str, str]]], clients: int) -> Round:
     """Send ``items`` from ``clients`` threads; latency per request, throughput over the wall."""
     parts = urlsplit(base_url)
     latencies: list[float] = []
@@ -129,22 +128,11 @@ def load(base_url: str, items: list[tuple[bytes, dict[str, str]]], clients: int)
     }
 
 
-def _combined(runs: list[dict]) -> dict:
-    """One server's rounds as one figure: all its requests over all its time."""
-    latencies = sorted(latency for run in runs for latency in run["latencies"])
-    return {
-        "rps": sum(r["count"] for r in runs) / sum(r["wall"] for r in runs),
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        "errors": sum(r["errors"] for r in runs),
-    }
-
-
 def bench(label: str, url: str, requests_: int, clients: int, warmup: int, rounds: int) -> None:
     prepare(url)
     targets = TARGETS + (SQLITE_ONLY if url.startswith("sqlite") else [])
     next_id = 1
-    runs: dict[str, list[dict]] = {name: [] for name, _, _ in targets}
+    runs: dict[str, list[Round]] = {name: [] for name, _, _ in targets}
     per_round = max(clients, requests_ // rounds)
     with contextlib.ExitStack() as servers:
         bases = {
@@ -161,15 +149,12 @@ def bench(label: str, url: str, requests_: int, clients: int, warmup: int, round
             for name in names if turn % 2 == 0 else reversed(names):
                 runs[name].append(load(bases[name], deliveries(per_round, next_id), clients))
                 next_id += per_round
-    results = {name: _combined(rounds_) for name, rounds_ in runs.items()}
+    results = {name: combined(rounds_) for name, rounds_ in runs.items()}
     engine = db.create_db_engine(url)
     with Session(engine) as session:
         booked = session.scalar(select(func.count()).select_from(LedgerEntry))
     engine.dispose()
-    each = sorted(
-        c["count"] / c["wall"] / (d["count"] / d["wall"])
-        for c, d in zip(runs["codecut"], runs["durable"], strict=True)
-    )
+    each = round_ratios(runs["codecut"], runs["durable"])
     print(
         f"\n{label}: {per_round * rounds} signed orders/paid deliveries each, in {rounds} "
         f"alternating rounds, {clients} client threads, 4 workers"

@@ -8,8 +8,35 @@ into one table.
 from __future__ import annotations
 
 import json
+import statistics
+from collections.abc import Sequence
+from typing import Any
 
 PREFIX = "BENCH "
+
+#: One burst of requests against one server: ``count`` requests in ``wall`` seconds, each
+#: request's latency in seconds, and how many were answered wrong.
+Round = dict[str, Any]
+
+
+def combined(rounds: Sequence[Round]) -> dict[str, float]:
+    """One server's alternating rounds as one figure: all its requests over all its time, p50 and
+    p99 (milliseconds) over all its requests."""
+    latencies = sorted(latency for r in rounds for latency in r["latencies"])
+    return {
+        "rps": sum(r["count"] for r in rounds) / sum(r["wall"] for r in rounds),
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "errors": sum(r["errors"] for r in rounds),
+    }
+
+
+def round_ratios(rounds: Sequence[Round], references: Sequence[Round]) -> list[float]:
+    """Throughput of each round over its reference's round of the same turn, sorted."""
+    return sorted(
+        (r["count"] / r["wall"]) / (ref["count"] / ref["wall"])
+        for r, ref in zip(rounds, references, strict=True)
+    )
 
 
 def emit(
