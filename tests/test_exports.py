@@ -216,9 +216,6 @@ def test_postgres_copy_writes_the_same_bytes_as_the_python_writer(postgres_url, 
         with transaction(engine) as s:
             campaign = programme(s)
             who = influencer(s, "anna@example.com", name='Anna "A", =1')
-            batch = PayoutBatch(as_of=DAY, status="completed")
-            s.add(batch)
-            s.flush()
             for currency, amount, memo, with_order, rate, paid in rows:
                 if with_order:
                     entry_id = order_entry(

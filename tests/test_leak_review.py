@@ -335,6 +335,20 @@ def test_repeat_buyer_window_is_30_days_and_guests_count_by_email(engine) -> Non
     assert [statuses[f"commission:g{d}"] for d in days] == ["pending"] * 4 + ["held"]
 
 
+def test_orders_naming_no_buyer_are_never_repeat_buyers(engine) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    days = (0, 1, 2, 3, 4)  # five orders in five days, with neither a customer id nor an email
+    book(
+        engine,
+        *(
+            order(f"n{d}", customer_id=None, buyer_email=None, placed_at=PLACED + timedelta(days=d))
+            for d in days
+        ),
+    )
+    statuses = _statuses(engine)
+    assert [statuses[f"commission:n{d}"] for d in days] == ["pending"] * 5
+
+
 def test_self_referral_by_email_then_by_customer_id(engine) -> None:  # type: ignore[no-untyped-def]
     make_programme(engine)
     book(engine, order("1", customer_id="42", buyer_email="ANNA@example.com"))

@@ -120,7 +120,7 @@ def rules_for(
         fired.append(SPIKE)
     if coupon_site.fires(sources, extra_coupon_sites):
         fired.append(COUPON_SITE)
-    if customer_key is not None and repeat_buyer.fires(recent, max_orders=limits.repeat_max_orders):
+    if repeat_buyer.fires(recent, max_orders=limits.repeat_max_orders):
         fired.append(REPEAT_BUYER)
     return fired
 

@@ -51,9 +51,10 @@ def window_start(placed_at: datetime, window_days: int = WINDOW_DAYS) -> datetim
     return placed_at - timedelta(days=window_days)
 
 
-def fires(recent_orders: int | None, *, max_orders: int = MAX_ORDERS) -> bool:
-    """Whether :data:`RECENT_ORDERS` (none without a customer key) is past the limit."""
-    return int(recent_orders or 0) > max_orders
+def fires(recent_orders: int, *, max_orders: int = MAX_ORDERS) -> bool:
+    """Whether :data:`RECENT_ORDERS` is past the limit (without a customer key it counts none:
+    a NULL key matches no order, so an order that names no buyer never fires)."""
+    return int(recent_orders) > max_orders
 
 
 def earlier_self_referral(influencer_id: ColumnElement[int]) -> ColumnElement[bool]:
