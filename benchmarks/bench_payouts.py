@@ -4,7 +4,12 @@ beside its reference in the same database and the same run:
 * ``commissions approve`` (the real ``approval.approve``) beside a plain ``SELECT count(*)`` of the
   entries it approves;
 * a payout run (the real ``payouts.run``: the lock, approval, settlement) beside the raw SQL
-  ``GROUP BY`` that computes the same balances.
+  ``GROUP BY`` that computes the same balances;
+* the settlement's floor beside the same ``GROUP BY``: writing the run's (entry, payout) pairs,
+  one row per settled entry, into a bare table whose only index is the unique key that makes
+  "an entry is settled by at most one payout" a database constraint (and, printed beside it, the
+  same rows with no index at all). No run that records each settled entry under that key can be
+  faster than the ``GROUP BY`` plus this floor.
 
 .venv/bin/python benchmarks/bench_payouts.py [--entries 1000000] [--influencers 10000]
     [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -65,6 +70,34 @@ def seed(engine, entries: int, influencers: int) -> None:  # type: ignore[no-unt
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
+
+
+FLOOR_INSERT = text("INSERT INTO bench_floor SELECT entry_id, payout_id FROM codecut_settlement")
+FLOOR_TABLES = {
+    "key": "CREATE TABLE bench_floor (entry_id integer PRIMARY KEY, payout_id integer NOT NULL)",
+    "heap": "CREATE TABLE bench_floor (entry_id integer NOT NULL, payout_id integer NOT NULL)",
+}
+
+
+def settlement_floor(engine) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Best of three inserts of the run's settlement rows into a bare logged table, with its
+    unique key and without any index; each in a transaction rolled back afterwards."""
+    best: dict[str, float] = {}
+    for _ in range(3):
+        for name, ddl in FLOOR_TABLES.items():
+            with engine.connect() as connection:
+                connection.execute(text(ddl))
+                started = time.perf_counter()
+                connection.execute(FLOOR_INSERT)
+                seconds = time.perf_counter() - started
+                connection.rollback()
+            best[name] = min(seconds, best.get(name, seconds))
+    return best["key"], best["heap"]
+
+
+def settled_count(engine) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT COUNT(*) FROM codecut_settlement")).scalar_one())
 
 
 def main() -> None:
@@ -149,6 +182,22 @@ def main() -> None:
             for seconds, statement in sorted(statements, reverse=True)[:4]:
                 print(f"  {seconds:.3f}s  {' '.join(statement.split())[:90]}")
 
+            floor, heap = settlement_floor(engine)
+            print(
+                f"settlement floor: the same {settled_count(engine):,} rows under a unique key "
+                f"alone {floor:.3f}s, with no index {heap:.3f}s (best of 3; the GROUP BY plus "
+                f"the floor: {(group_by + floor) / group_by:.1f}x the GROUP BY)"
+            )
+            emit(
+                "settlement floor: one row per settled entry, its unique key alone",
+                "PostgreSQL",
+                floor,
+                "s",
+                "raw GROUP BY",
+                group_by,
+                "measured",
+            )
+
             with engine.connect() as connection:
                 made = {
                     (i, c): a
@@ -168,6 +217,8 @@ def main() -> None:
                         "count_s": counted,
                         "run_s": ran,
                         "group_by_s": group_by,
+                        "floor_s": floor,
+                        "heap_s": heap,
                     }
                 )
             )

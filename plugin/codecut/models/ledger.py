@@ -42,6 +42,9 @@ class Order(SQLModel, table=True):
         Index(None, "influencer_id", "placed_at"),
         # The repeat-buyer rule counts one customer's orders with a code in a window of days.
         Index(None, "code_id", "customer_key", "placed_at"),
+        # The spike rule reads a code's first order and its orders per day (leaks.spike).
+        # It leads with the influencer so the repeat-buyer count never mistakes it for its own.
+        Index(None, "influencer_id", "code_id", "placed_at"),
         # The customers who self-referred, per influencer: a few orders, found without reading
         # every order of an influencer on each booking (leaks.repeat_buyer).
         Index(

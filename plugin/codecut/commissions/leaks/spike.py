@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, select
 
 from ..order_state import ORDERS
 
@@ -56,9 +56,13 @@ _MINE = (
     ORDERS.c.influencer_id == bindparam("influencer_id"),
     ORDERS.c.code_id == bindparam("code_id"),
 )
-#: The code's first order: read by :func:`codecut.commissions.leaks.rules_for` in the same
-#: statement as the other rules' counts (one round trip for all of them).
-FIRST_ORDER = select(func.min(ORDERS.c.placed_at)).where(*_MINE).scalar_subquery()
+#: When the code's first order was placed: read by :func:`codecut.commissions.leaks.rules_for`
+#: in the same statement as the other rules' counts (one round trip for all of them). Written as
+#: the first row by time, not ``min()``: that is the first entry of the code's time index however
+#: stale the planner's statistics (PostgreSQL aggregated every order of the code for ``min()``).
+FIRST_ORDER = (
+    select(ORDERS.c.placed_at).where(*_MINE).order_by(ORDERS.c.placed_at).limit(1).scalar_subquery()
+)
 _BASELINE_ORDERS = select(ORDERS.c.placed_at).where(
     *_MINE, ORDERS.c.placed_at >= bindparam("start"), ORDERS.c.placed_at < bindparam("end")
 )
