@@ -6,7 +6,7 @@ Hand-built order streams with exact expected flags, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,6 +62,28 @@ def test_a_spike_day_holds_the_orders_past_the_threshold(engine) -> None:  # typ
     assert {r for k, _k, _s, _a, _b, r in entries(engine) if k.startswith("commission:s1")} >= {
         "spike"
     }
+
+
+def test_a_busy_codes_threshold_is_five_times_its_median_day_in_utc_days(engine) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    midnight = datetime.combine(DAY0, time.min, tzinfo=UTC)
+    # 28 days of 3 orders: at 00:00:00, at noon and at 23:59:59 UTC.
+    book(
+        engine,
+        *(
+            order(f"b{day}-{n}", placed_at=midnight + timedelta(days=day, seconds=second))
+            for day in range(28)
+            for n, second in enumerate((0, 43_200, 86_399))
+        ),
+    )
+    day28 = midnight + timedelta(days=28)
+    for n in range(1, 17):  # the first at 00:00:00 of day 28, one a second
+        book(engine, order(f"s{n}", placed_at=day28 + timedelta(seconds=n - 1)))
+    statuses = _statuses(engine)
+    # Median 3 -> threshold max(10, 5 x 3) = 15: the 16th order of day 28 is the first held (the
+    # 23:59:59 order of day 27 counted on day 28 would have held the 15th).
+    assert [statuses[f"commission:s{n}"] for n in range(1, 17)] == ["pending"] * 15 + ["held"]
+    assert {s for k, s in statuses.items() if k.startswith("commission:b")} == {"pending"}
 
 
 def test_a_launch_day_is_not_a_leak(engine) -> None:  # type: ignore[no-untyped-def]

@@ -11,12 +11,12 @@ day is never a spike: the code has no history yet.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from statistics import median
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 
 from ..order_state import ORDERS
 
@@ -63,9 +63,24 @@ _MINE = (
 FIRST_ORDER = (
     select(ORDERS.c.placed_at).where(*_MINE).order_by(ORDERS.c.placed_at).limit(1).scalar_subquery()
 )
-_BASELINE_ORDERS = select(ORDERS.c.placed_at).where(
-    *_MINE, ORDERS.c.placed_at >= bindparam("start"), ORDERS.c.placed_at < bindparam("end")
-)
+
+
+@lru_cache(maxsize=8)
+def _daily_counts(days: int) -> Select[*tuple[int, ...]]:
+    """The code's orders on each of ``days`` consecutive UTC days, counted by the database: day
+    ``n`` runs from bound ``bn`` to ``b(n+1)``, one count of the code's time index each. A leaked
+    code's flood of orders is exactly when this runs on every booking: reading the orders
+    themselves, or testing each against every day, would grow with the flood many times over."""
+    placed_at = ORDERS.c.placed_at
+    return select(
+        *(
+            select(func.count())
+            .where(*_MINE, placed_at >= bindparam(f"b{n}"), placed_at < bindparam(f"b{n + 1}"))
+            .scalar_subquery()
+            .label(f"day{n}")
+            for n in range(days)
+        )
+    )
 
 
 def fires(
@@ -85,16 +100,13 @@ def fires(
     day = _day(placed_at)
     if first is None or (day - _day(first)).days < min_age_days:
         return False
-    rows = connection.execute(
-        _BASELINE_ORDERS,
-        {
-            "influencer_id": influencer_id,
-            "code_id": code_id,
-            "start": datetime.combine(day - timedelta(days=baseline_days), time.min, tzinfo=UTC),
-            "end": datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC),
-        },
-    ).scalars()
-    counts = Counter(_day(moment) for moment in rows)
+    days = [day - timedelta(days=baseline_days - n) for n in range(baseline_days + 2)]
+    bounds = {f"b{n}": datetime.combine(d, time.min, tzinfo=UTC) for n, d in enumerate(days)}
+    row = connection.execute(
+        _daily_counts(baseline_days + 1),
+        {"influencer_id": influencer_id, "code_id": code_id, **bounds},
+    ).one()
+    counts = dict(zip(days[:-1], row, strict=True))  # the last bound ends the day itself
     return is_spike(
         _day(first),
         day,
