@@ -15,7 +15,9 @@ figure is the server's requests over its time summed over its rounds; p50 and p9
 all its requests; the spread of the per-round ratios is printed too.
 
 Every delivery is a distinct ``orders/paid`` order, by a distinct buyer, that uses an influencer's
-code, so Codecut runs its full booking path. Client threads on loopback; deliveries/second and p50/p99 latency.
+code, so Codecut runs its full booking path. Client threads on loopback; deliveries/second, p50/p99
+latency, and the CPU a delivery costs in the receiver's processes, PostgreSQL's and the client's
+(``cpu.py``).
 
 .venv/bin/python benchmarks/bench_webhooks.py [--requests 2000] [--rounds 6] [--clients 4]
     [--postgres URL]
