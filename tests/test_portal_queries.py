@@ -82,3 +82,33 @@ def test_weekly_chart_matches_naive_sums(engine, rows) -> None:  # type: ignore[
         assert {w.starts_on: w.amount for w in weeks if w.amount} == {
             k: v for k, v in expected[currency].items() if v
         }
+
+
+def test_clawbacks_are_read_only_for_currencies_below_zero(engine) -> None:  # type: ignore[no-untyped-def]
+    from portal_factory import order, payout
+
+    from codecut.payouts.minimum import PayoutMinimum
+
+    placed = at_age(60)
+    minimum = PayoutMinimum.parse("50.00")
+    with transaction(engine) as s:
+        anna = seller(s)
+        # Approved and refunded in part before any payout: 10.00 earned, 4.00 taken back.
+        order(s, anna, number="#1", base=10_000, placed=placed, status="approved", refunded=4_000)
+        headlines = portal_queries.headline(s, anna.id, minimum=minimum)
+        assert [(h.currency, h.payable) for h in headlines] == [("USD", 600)]
+        assert portal_queries.below_zero(headlines) == []
+        assert portal_queries.clawbacks(s, anna.id, []) == []  # nothing read, nothing shown
+        assert [c.amount for c in portal_queries.clawbacks(s, anna.id, ["USD"])] == [-400]
+        # Paid out, then refunded: 20.00 back from money already paid -> below zero.
+        paid = payout(s, anna, amount=2_000, created=placed)
+        order(
+            s, anna, number="#2", base=20_000, placed=placed, status="paid", payout=paid,
+            refunded=20_000,
+        )  # fmt: skip
+        headlines = portal_queries.headline(s, anna.id, minimum=minimum)
+        assert [(h.currency, h.payable) for h in headlines] == [("USD", -1_400)]
+        assert portal_queries.below_zero(headlines) == ["USD"]
+        clawed = portal_queries.clawbacks(s, anna.id, portal_queries.below_zero(headlines))
+        assert [(c.order_number, c.amount) for c in clawed] == [("#2", -2_000), ("#1", -400)]
+        assert portal_queries.clawbacks(s, anna.id, ["EUR"]) == []

@@ -14,6 +14,7 @@ on ``(influencer_id, ...)``, so an influencer with 50,000 orders is answered in 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -362,8 +363,21 @@ class Clawback:
     refunded_at: datetime | None
 
 
-def clawbacks(session: Session, influencer_id: int, *, limit: int = 10) -> list[Clawback]:
-    """The influencer's clawbacks not yet taken from a payout, newest first."""
+def below_zero(headlines: Iterable[Headline]) -> list[str]:
+    """The currencies whose payable balance is negative: the ones whose clawbacks the dashboard
+    explains."""
+    return [headline.currency for headline in headlines if headline.payable < 0]
+
+
+def clawbacks(
+    session: Session, influencer_id: int, currencies: Collection[str], *, limit: int = 10
+) -> list[Clawback]:
+    """The influencer's clawbacks in ``currencies`` not yet taken from a payout, newest first.
+
+    Read only for currencies below zero (:func:`below_zero`): otherwise there is usually none,
+    and finding that out walked the influencer's whole ledger on every view."""
+    if not currencies:
+        return []
     rows = session.execute(
         select(
             col(Order.order_number),
@@ -375,6 +389,7 @@ def clawbacks(session: Session, influencer_id: int, *, limit: int = 10) -> list[
         .join(Order, col(Order.id) == col(LedgerEntry.order_id))
         .where(
             col(LedgerEntry.influencer_id) == influencer_id,
+            col(LedgerEntry.currency).in_(currencies),
             col(LedgerEntry.kind) == EntryKind.REVERSAL,
             col(LedgerEntry.status) == EntryStatus.APPROVED,
             ~is_settled(),

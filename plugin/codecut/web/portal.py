@@ -309,7 +309,9 @@ def dashboard(influencer: Influencer) -> Any:
         )
         payouts = portal_queries.payout_history(db, influencer_id)
         code_lines = portal_queries.influencer_codes(db, influencer_id)
-        clawbacks = portal_queries.clawbacks(db, influencer_id)
+        clawbacks = portal_queries.clawbacks(
+            db, influencer_id, portal_queries.below_zero(headlines)
+        )
     codes = [
         (
             line,
