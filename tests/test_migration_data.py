@@ -122,3 +122,40 @@ def test_refund_dates_are_read_back_from_the_raw_deliveries(engine) -> None:  # 
     ]
     database.downgrade(engine, "0003")
     database.upgrade(engine)
+
+
+def test_a_disabled_endpoints_pending_deliveries_are_parked(engine) -> None:  # type: ignore[no-untyped-def]
+    database.downgrade(engine, "0023")
+    _run(
+        engine,
+        "INSERT INTO codecut_webhook_endpoint (id, url, events, secret, enabled, "
+        "consecutive_failures, created_at) VALUES "
+        f"(1, 'https://on.example', 'commission.created', 's', true, 0, '{NOW}'), "
+        f"(2, 'https://off.example', 'commission.created', 's', false, 20, '{NOW}')",
+        "INSERT INTO codecut_outbox_event (id, public_id, type, body, created_at) VALUES "
+        f"(1, 'evt_1', 'commission.created', '{{}}', '{NOW}'), "
+        f"(2, 'evt_2', 'commission.created', '{{}}', '{NOW}')",
+        "INSERT INTO codecut_webhook_delivery (id, event_id, endpoint_id, status, attempts, "
+        "next_attempt_at, created_at) VALUES "
+        f"(1, 1, 1, 'pending', 1, '{NOW}', '{NOW}'), "
+        f"(2, 1, 2, 'pending', 20, '{NOW}', '{NOW}'), "
+        f"(3, 2, 2, 'delivered', 1, '{NOW}', '{NOW}')",
+    )
+    database.upgrade(engine)
+
+    def schedule() -> list[tuple[int, int]]:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, next_attempt_at FROM codecut_webhook_delivery ORDER BY id")
+            ).all()
+        return [(id_, database_moment(moment).year) for id_, moment in rows]
+
+    assert schedule() == [(1, 2026), (2, 9999), (3, 2026)]
+    database.downgrade(engine, "0023")
+    assert [id_ for id_, year in schedule() if year == 9999] == []
+    database.upgrade(engine)
+
+
+def database_moment(value: object) -> datetime:
+    """A stored moment as SQLite (text) or PostgreSQL (a datetime) hands it back."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))

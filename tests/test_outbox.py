@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -208,6 +208,41 @@ def test_twenty_failures_in_a_row_disable_an_endpoint_and_say_why(
     assert cli("webhook-endpoint", "enable", "1").exit_code == 0
     _make_due(engine)
     assert "delivered 1" in cli("worker", "--once").output
+
+
+def test_a_disabled_endpoints_deliveries_are_parked_until_it_is_enabled(
+    app, engine, cli, receiver
+) -> None:
+    make_programme(engine)
+    receiver.state.secret = _add(cli, receiver.url)
+    receiver.state.mode = "fail"
+    book(engine, order("1"))
+    book(engine, order("2"))
+    assert "retrying 2" in cli("worker", "--once").output
+    assert cli("webhook-endpoint", "disable", "1").exit_code == 0
+
+    def due_by(moment: datetime) -> int:
+        with transaction(engine, readonly=True) as session:
+            return int(
+                session.scalar(
+                    select(func.count()).where(
+                        WebhookDelivery.status == "pending",
+                        WebhookDelivery.next_attempt_at <= moment,
+                    )
+                )
+                or 0
+            )
+
+    # Out of the range every claim reads, however late it runs: a dead receiver's backlog costs
+    # the delivery loop nothing.
+    assert due_by(datetime(9000, 1, 1, tzinfo=UTC)) == 0
+    listing = json.loads(cli("webhook-endpoint", "deliveries", "1", "--json").stdout)
+    assert [(d["status"], d["next_attempt_at"]) for d in listing] == [("pending", None)] * 2
+    receiver.state.mode = "ok"
+    assert cli("worker", "--once").output == "nothing due\n"
+    assert cli("webhook-endpoint", "enable", "1").exit_code == 0
+    assert due_by(utcnow()) == 2  # sent again from now on
+    assert "delivered 2" in cli("worker", "--once").output
 
 
 def test_a_delivery_is_given_up_after_three_days(app, engine, cli, receiver) -> None:

@@ -7,7 +7,8 @@
   runs under the database's single write lock.
 * Retries back off exponentially (30 s doubling to at most 12 h) for about three days, then the
   delivery is given up (``failed``). An answer of 410 Gone disables the endpoint at once; 20
-  failed attempts in a row disable it too, with the reason kept for its owner.
+  failed attempts in a row disable it too, with the reason kept for its owner. A disabled
+  endpoint's pending deliveries are parked (:data:`~.endpoints.PARKED`) until it is enabled.
 * Redirects are not followed: a receiver answers where it was registered.
 """
 
@@ -26,6 +27,7 @@ from sqlmodel import col
 from ..db import transaction
 from ..models import DeliveryStatus, OutboxEvent, WebhookDelivery, WebhookEndpoint, utcnow
 from . import signing
+from .endpoints import PARKED, disable
 
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=12)
@@ -200,12 +202,13 @@ def record(engine: Engine, claimed: Claimed, answer: Answer, summary: Summary) -
             return
         gone = answer.status_code == 410
         give_up = gone or now - claimed.event_created_at >= GIVE_UP_AFTER
+        parked = endpoint is not None and not endpoint.enabled  # disabled while this was sent
         session.execute(
             update(WebhookDelivery)
             .where(*still_ours)
             .values(
                 status=DeliveryStatus.FAILED if give_up else DeliveryStatus.PENDING,
-                next_attempt_at=now + retry_delay(claimed.attempt),
+                next_attempt_at=PARKED if parked else now + retry_delay(claimed.attempt),
                 **attempt,
             )
         )
@@ -226,8 +229,7 @@ def record(engine: Engine, claimed: Claimed, answer: Answer, summary: Summary) -
                 f"{now:%Y-%m-%d %H:%M} UTC: {last}"
             )
         if reason and endpoint.enabled:
-            endpoint.enabled = False
-            endpoint.disabled_reason = reason
+            disable(session, endpoint, reason)
             summary.endpoints_disabled.append(claimed.endpoint_id)
 
 

@@ -7,11 +7,11 @@ keeps signing beside the new one for a day, so a receiver can switch without dro
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from ..access import audit
@@ -22,6 +22,10 @@ from .events import EVENT_TYPES
 SECRET_PREFIX = "whsec_"
 #: How long a rotated-out secret still signs deliveries.
 ROTATION_OVERLAP = timedelta(hours=24)
+#: When a disabled endpoint's pending deliveries are due: never, until it is enabled. Parked
+#: beyond any due time, a dead receiver's backlog is outside the range every claim reads
+#: (the delivery loop walked all of it on each poll when only the endpoint said "disabled").
+PARKED = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def parse_events(text: str) -> list[str]:
@@ -84,10 +88,24 @@ def list_endpoints(session: Session) -> list[WebhookEndpoint]:
     return list(session.scalars(select(WebhookEndpoint).order_by(col(WebhookEndpoint.id))))
 
 
+def disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
+    """Stop sending to ``endpoint`` and park its pending deliveries until it is enabled: the one
+    way an endpoint is disabled, by its owner or by the delivery loop."""
+    endpoint.enabled = False
+    endpoint.disabled_reason = reason
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.endpoint_id) == id_of(endpoint),
+            col(WebhookDelivery.status) == DeliveryStatus.PENDING,
+        )
+        .values(next_attempt_at=PARKED)
+    )
+
+
 def disable_endpoint(session: Session, endpoint_id: int, *, actor: str) -> WebhookEndpoint:
     endpoint = get_endpoint(session, endpoint_id)
-    endpoint.enabled = False
-    endpoint.disabled_reason = f"disabled by {actor}"
+    disable(session, endpoint, f"disabled by {actor}")
     _audit(session, actor, "webhook_endpoint.disable", endpoint)
     return endpoint
 
@@ -98,6 +116,14 @@ def enable_endpoint(session: Session, endpoint_id: int, *, actor: str) -> Webhoo
     endpoint.enabled = True
     endpoint.disabled_reason = None
     endpoint.consecutive_failures = 0
+    session.execute(
+        update(WebhookDelivery)
+        .where(
+            col(WebhookDelivery.endpoint_id) == id_of(endpoint),
+            col(WebhookDelivery.status) == DeliveryStatus.PENDING,
+        )
+        .values(next_attempt_at=utcnow())
+    )
     _audit(session, actor, "webhook_endpoint.enable", endpoint)
     return endpoint
 
@@ -164,7 +190,7 @@ def list_deliveries(
     """An endpoint's deliveries, newest first, with what its receiver last answered."""
     from ..models import OutboxEvent
 
-    get_endpoint(session, endpoint_id)
+    endpoint = get_endpoint(session, endpoint_id)
     if status is not None and status not in tuple(DeliveryStatus):
         raise InvalidInput(f"status must be one of {', '.join(DeliveryStatus)}, not {status!r}")
     query = (
@@ -187,8 +213,10 @@ def list_deliveries(
             "last_error": delivery.last_error,
             "last_response": delivery.last_response,
             "last_attempt_at": delivery.last_attempt_at,
-            "next_attempt_at": (
-                delivery.next_attempt_at if delivery.status == DeliveryStatus.PENDING else None
+            "next_attempt_at": (  # none while the endpoint is disabled: parked
+                delivery.next_attempt_at
+                if delivery.status == DeliveryStatus.PENDING and endpoint.enabled
+                else None
             ),
             "delivered_at": delivery.delivered_at,
         }
