@@ -93,13 +93,18 @@ def disable(session: Session, endpoint: WebhookEndpoint, reason: str) -> None:
     way an endpoint is disabled, by its owner or by the delivery loop."""
     endpoint.enabled = False
     endpoint.disabled_reason = reason
+    _schedule_pending(session, endpoint, PARKED)
+
+
+def _schedule_pending(session: Session, endpoint: WebhookEndpoint, at: datetime) -> None:
+    """Make every delivery still pending for ``endpoint`` due at ``at``."""
     session.execute(
         update(WebhookDelivery)
         .where(
             col(WebhookDelivery.endpoint_id) == id_of(endpoint),
             col(WebhookDelivery.status) == DeliveryStatus.PENDING,
         )
-        .values(next_attempt_at=PARKED)
+        .values(next_attempt_at=at)
     )
 
 
@@ -116,14 +121,7 @@ def enable_endpoint(session: Session, endpoint_id: int, *, actor: str) -> Webhoo
     endpoint.enabled = True
     endpoint.disabled_reason = None
     endpoint.consecutive_failures = 0
-    session.execute(
-        update(WebhookDelivery)
-        .where(
-            col(WebhookDelivery.endpoint_id) == id_of(endpoint),
-            col(WebhookDelivery.status) == DeliveryStatus.PENDING,
-        )
-        .values(next_attempt_at=utcnow())
-    )
+    _schedule_pending(session, endpoint, utcnow())
     _audit(session, actor, "webhook_endpoint.enable", endpoint)
     return endpoint
 
