@@ -46,8 +46,14 @@ def test_bad_thresholds_are_refused_and_change_nothing(engine, cli) -> None:  # 
     make_programme(engine)
     for value, message in (
         ("nonsense=2", "is not a leak threshold"),
-        ("repeat_max_orders=0", "at least 1"),
+        ("repeat_max_orders=0", "from 1 to 1,000,000"),
         ("repeat_max_orders=abc", "whole number"),
+        ("repeat_max_orders=\u0663", "whole number"),  # an Arabic-Indic three
+        ("repeat_window_days=367", "repeat_window_days must be a whole number from 1 to 366"),
+        # A window of a hundred million days is no date: every booking would have failed.
+        ("repeat_window_days=99999999", "from 1 to 366"),
+        ("spike_baseline_days=100000", "from 1 to 366"),
+        ("spike_factor=1000001", "from 1 to 1,000,000"),
     ):
         result = cli("campaign", "update", SLUG, "--leak-threshold", value)
         assert result.exit_code == 1 and message in result.stderr, (value, result.stderr)
@@ -105,3 +111,26 @@ def test_the_generic_format_feeds_the_leak_rules_too(app, engine) -> None:  # ty
     assert [statuses[f"commission:{n}"] for n in range(1, 5)] == [
         "held", "pending", "pending", "held",
     ]  # fmt: skip
+
+
+def test_the_largest_thresholds_still_book(engine, cli) -> None:  # type: ignore[no-untyped-def]
+    make_programme(engine)
+    limits = ("spike_min_age_days=1", "spike_baseline_days=366", "repeat_window_days=366")
+    for value in limits:
+        assert cli("campaign", "update", SLUG, "--leak-threshold", value).exit_code == 0
+    # A spike baseline of a year, a repeat window of a year: the 4th order within it is held.
+    statuses = _repeat_orders(engine, "y")
+    assert [statuses[f"commission:y{n}"] for n in range(1, 5)] == ["pending"] * 3 + ["held"]
+
+
+def test_a_threshold_stored_before_the_limits_is_read_within_them(engine) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from codecut.db import transaction
+    from codecut.models import Campaign
+
+    make_programme(engine)
+    with transaction(engine) as session:  # as an older version could store it
+        session.execute(update(Campaign).values(leak_thresholds='{"repeat_window_days": 99999999}'))
+    statuses = _repeat_orders(engine, "z")  # booked, not failed: the window is a year
+    assert [statuses[f"commission:z{n}"] for n in range(1, 5)] == ["pending"] * 3 + ["held"]

@@ -34,6 +34,20 @@ PLAIN_REASONS = {
 }
 
 
+#: The largest value each threshold takes: a window of days reaches back at most a year (the
+#: spike rule counts each baseline day in its own subquery; a window of a million days is no
+#: longer a date), a count or a factor at most a million.
+_DAYS, _COUNT = 366, 1_000_000
+LIMITS = {
+    "spike_min_age_days": _DAYS,
+    "spike_baseline_days": _DAYS,
+    "spike_min_orders": _COUNT,
+    "spike_factor": _COUNT,
+    "repeat_window_days": _DAYS,
+    "repeat_max_orders": _COUNT,
+}
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """What the rules count as suspicious: the documented defaults, or a campaign's own
@@ -48,12 +62,16 @@ class Thresholds:
 
     @classmethod
     def stored(cls, text: str | None) -> Thresholds:
-        """A campaign's stored overrides over the defaults (what was stored was checked)."""
-        return cls(**json.loads(text)) if text else cls()
+        """A campaign's stored overrides over the defaults (what was stored was checked; a value
+        stored before the limits existed is read as its limit)."""
+        if not text:
+            return cls()
+        stored = json.loads(text)
+        return cls(**{name: min(int(value), LIMITS[name]) for name, value in stored.items()})
 
     def changed(self, assignments: Iterable[str]) -> Thresholds:
         """These thresholds with ``name=value`` assignments applied; InvalidInput if one is
-        not a threshold or not a whole number of at least 1."""
+        not a threshold or not a whole number from 1 to its limit (:data:`LIMITS`)."""
         names = set(self.__dataclass_fields__)
         result = self
         for assignment in assignments:
@@ -63,9 +81,12 @@ class Thresholds:
                 raise InvalidInput(
                     f"{name!r} is not a leak threshold (one of {', '.join(sorted(names))})"
                 )
-            if not value.strip().isdigit() or int(value) < 1:
-                raise InvalidInput(f"leak threshold {name} must be a whole number of at least 1")
-            result = replace(result, **{name: int(value)})
+            text = value.strip()
+            if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= LIMITS[name]:
+                raise InvalidInput(
+                    f"leak threshold {name} must be a whole number from 1 to {LIMITS[name]:,}"
+                )
+            result = replace(result, **{name: int(text)})
         return result
 
     def to_store(self) -> str | None:
