@@ -157,7 +157,13 @@ BAD_INPUTS = [
     ),
     (("campaign", "update", "nosuch", "--hold-days", "3"), "no campaign"),
     (("campaign", "update", "spring-launch", "--commission", "7"), "ambiguous"),
-    (("campaign", "update", "spring-launch", "--hold-days", "-1"), "must not be negative"),
+    (("campaign", "update", "spring-launch", "--hold-days", "-1"), "must be from 0 to 3,650"),
+    # A hold of a hundred million days is no date: every booking under it would have failed.
+    (("campaign", "update", "spring-launch", "--hold-days", "99999999"), "from 0 to 3,650"),
+    (
+        ("campaign", "add", "--store", "shop.myshopify.com", "--name", "L", "--hold-days", "3651"),
+        "hold days must be from 0 to 3,650, not 3,651",
+    ),
     (
         ("campaign", "add", "--store", "shop.myshopify.com", "--name", "Spring Launch"),
         "exists already",

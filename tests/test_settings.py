@@ -118,3 +118,21 @@ def test_postgres_without_its_extra_says_which_to_install(tmp_path: Path) -> Non
         "Error: PostgreSQL needs the [postgres] extra: pip install -e '.[postgres]' "
         "(or pip install 'codecut[postgres]')"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CODECUT_HOLD_DAYS", "-1", "CODECUT_HOLD_DAYS must be from 0 to 3650 days"),
+        ("CODECUT_HOLD_DAYS", "99999999", "CODECUT_HOLD_DAYS must be from 0 to 3650 days"),
+        ("CODECUT_RAW_RETENTION_DAYS", "0", "from 1 to 36500 days"),
+        ("CODECUT_RAW_RETENTION_DAYS", "99999999", "from 1 to 36500 days"),
+    ],
+)
+def test_day_counts_that_are_no_date_are_refused_at_start_up(
+    tmp_path: Path, name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        make_app(f"sqlite:///{tmp_path}/x.sqlite3", tmp_path, **{name: value})
+    app = make_app(f"sqlite:///{tmp_path}/x.sqlite3", tmp_path, **{name: "3650"})
+    assert getattr(get_state(app).settings, name.removeprefix("CODECUT_").lower()) == 3650

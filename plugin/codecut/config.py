@@ -15,8 +15,12 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 
+from .commissions.approval import MAX_HOLD_DAYS
 from .commissions.leaks.coupon_site import read_sites
 from .payouts.minimum import PayoutMinimum
+
+#: The longest raw deliveries are kept, in days: a century, so that the purge's cut-off is a date.
+MAX_RETENTION_DAYS = 36_500
 
 #: name -> (default, type). ``None`` means unset; :meth:`Settings.from_config` derives the rest.
 SETTINGS: dict[str, tuple[Any, type]] = {
@@ -175,8 +179,8 @@ class Settings:
         values = {name.removeprefix("CODECUT_").lower(): config[name] for name in SETTINGS}
         if not values["database_url"]:
             values["database_url"] = f"sqlite:///{os.path.join(instance_path, 'codecut.sqlite3')}"
-        if values["hold_days"] < 0:
-            raise ConfigError("CODECUT_HOLD_DAYS cannot be negative")
+        if not 0 <= values["hold_days"] <= MAX_HOLD_DAYS:
+            raise ConfigError(f"CODECUT_HOLD_DAYS must be from 0 to {MAX_HOLD_DAYS} days")
         for name in ("max_webhook_bytes", "max_request_bytes"):
             if values[name] < 1:
                 raise ConfigError(f"CODECUT_{name.upper()} must be a positive number of bytes")
@@ -190,8 +194,10 @@ class Settings:
             )
         if values["trusted_proxies"] < 0:
             raise ConfigError("CODECUT_TRUSTED_PROXIES cannot be negative")
-        if values["raw_retention_days"] < 1:
-            raise ConfigError("CODECUT_RAW_RETENTION_DAYS must be at least 1")
+        if not 1 <= values["raw_retention_days"] <= MAX_RETENTION_DAYS:
+            raise ConfigError(
+                f"CODECUT_RAW_RETENTION_DAYS must be from 1 to {MAX_RETENTION_DAYS} days"
+            )
         if not 1 <= values["webhook_timeout"] <= 120:
             raise ConfigError("CODECUT_WEBHOOK_TIMEOUT must be between 1 and 120 seconds")
         if values["credentials_key"]:

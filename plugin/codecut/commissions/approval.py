@@ -15,6 +15,11 @@ from sqlmodel import Session, col
 from ..dates import stored_day
 from ..models import Approval, EntryStatus, LedgerEntry
 
+#: The longest hold a commission can have (a store's return window), in days: ten years. A hold
+#: is a date to come; one of a hundred million days is no date at all, and every booking under it
+#: failed. The setting, the campaign commands and the admin API all check against this.
+MAX_HOLD_DAYS = 3650
+
 
 def approved_through(
     db: Session | Connection, as_of: date | None = None, *, recorded_before: datetime | None = None

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from ..commissions import leaks
+from ..commissions.approval import MAX_HOLD_DAYS
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Campaign, Store, id_of
@@ -41,8 +42,8 @@ def add_campaign(
     slug = slug.strip().lower() if slug else slugify(name)
     if not _SLUG.match(slug):
         raise InvalidInput(f"slug {slug!r} may hold only lowercase letters, digits and dashes")
-    if hold_days is not None and hold_days < 0:
-        raise InvalidInput("hold days must not be negative")
+    if hold_days is not None:
+        _check_hold_days(hold_days)
     rule = CommissionRule.parse(commission, store.currency)
     if session.scalars(select(col(Campaign.id)).where(col(Campaign.slug) == slug)).first():
         raise Conflict(f"a campaign with slug {slug} exists already")
@@ -86,8 +87,7 @@ def update_campaign(
         rule = CommissionRule.parse(commission, store.currency)
         campaign.commission_rate_bps, campaign.commission_flat = rule.rate_bps, rule.flat
     if hold_days is not None:
-        if hold_days < 0:
-            raise InvalidInput("hold days must not be negative")
+        _check_hold_days(hold_days)
         campaign.hold_days = hold_days
     if leaked_policy is not None:
         campaign.leaked_policy = parse_leaked_policy(leaked_policy)
@@ -177,3 +177,8 @@ def leaked_rule(policy: str | None, normal: CommissionRule) -> CommissionRule | 
     if policy.startswith("rate:"):
         return CommissionRule(rate_bps=parse_rate(policy.removeprefix("rate:")))
     return None
+
+
+def _check_hold_days(days: int) -> None:
+    if not 0 <= days <= MAX_HOLD_DAYS:
+        raise InvalidInput(f"hold days must be from 0 to {MAX_HOLD_DAYS:,}, not {days:,}")

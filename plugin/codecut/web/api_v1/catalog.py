@@ -10,6 +10,7 @@ from spectree import Response as Documented
 from sqlalchemy import select
 from sqlmodel import col
 
+from ...commissions.approval import MAX_HOLD_DAYS
 from ...db import transaction
 from ...models import Campaign, Code, Influencer, InfluencerStatus, Store
 from ...programme import campaigns, codes, influencers, stores
@@ -73,7 +74,7 @@ class CampaignIn(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     slug: str | None = Field(None, max_length=100)
     commission: str = Field("10%", max_length=40, description="15% or 15.00 USD.")
-    hold_days: int | None = Field(None, ge=0, le=3650)
+    hold_days: int | None = Field(None, ge=0, le=MAX_HOLD_DAYS)
 
 
 class CampaignChange(BaseModel):
@@ -81,7 +82,7 @@ class CampaignChange(BaseModel):
 
     name: str | None = Field(None, min_length=1, max_length=200)
     commission: str | None = Field(None, max_length=40)
-    hold_days: int | None = Field(None, ge=0, le=3650)
+    hold_days: int | None = Field(None, ge=0, le=MAX_HOLD_DAYS)
     customer_discount: str | None = Field(None, max_length=40)
     once_per_customer: bool | None = None
     combines_with: str | None = Field(None, max_length=40)
