@@ -336,3 +336,17 @@ def test_influencer_update_changes_only_what_is_given(programme) -> None:  # typ
         assert refused.exit_code == 1 and message in refused.stderr, (args, refused.stderr)
     unknown = programme("influencer", "update", "nobody@example.com", "--name", "X")
     assert unknown.exit_code == 1 and "no influencer" in unknown.stderr
+
+
+@pytest.mark.parametrize("number", ["99999999999", "99999999999999999999"])
+def test_a_command_given_an_id_the_database_cannot_hold_says_so(cli, number: str) -> None:  # type: ignore[no-untyped-def]
+    for command in (
+        ("payouts", "retry", number),
+        ("payouts", "verify", number),
+        ("webhook-endpoint", "deliveries", number),
+        ("events", "replay", number),
+    ):
+        result = cli(*command)
+        assert result.exit_code == 1, (command, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (command, result.stderr)

@@ -277,3 +277,13 @@ def test_influencers_found_shown_and_adjusted_by_finance(app, cli) -> None:
         )
         assert refused.status_code == 400 and message in refused.get_data(as_text=True), data
     assert marketing.get("/console/influencers?campaign=nope").status_code == 404
+
+
+@pytest.mark.parametrize("number", ["99999999999", "99999999999999999999"])
+def test_an_id_the_database_cannot_hold_is_refused_not_a_500(app: Any, number: str) -> None:
+    # Beyond PostgreSQL's integer, then beyond any 64-bit integer (SQLite's driver refuses it).
+    client = signed_in(app, "admin")
+    for path in (f"/console/payouts/{number}", f"/console/payouts/{number}/payouts.csv"):
+        answer = client.get(path)
+        assert answer.status_code in (400, 404), (path, answer.status_code)
+        assert "Sorry, something broke" not in answer.get_data(as_text=True)

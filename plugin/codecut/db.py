@@ -23,11 +23,12 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, CursorResult, Engine, Result, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlmodel import Session
 
 from . import models  # registers every table on SQLModel.metadata
 from .config import ConfigError
+from .errors import InvalidInput
 
 #: Codecut's own Alembic version table, so it can share a database with the host app's migrations.
 VERSION_TABLE = "codecut_alembic_version"
@@ -115,7 +116,7 @@ def transaction(
     writing transaction already does, holding the write lock from its first statement).
     """
     bind = _reader(engine) if readonly else engine
-    with Session(bind, expire_on_commit=False) as session, session.begin():
+    with Session(bind, expire_on_commit=False) as session, session.begin(), _storable_values():
         if engine.dialect.name == "postgresql":
             if snapshot:
                 session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
@@ -132,10 +133,26 @@ def connection_transaction(engine: Engine, *, readonly: bool = False) -> Iterato
     read takes no write lock, on PostgreSQL a read-only transaction refuses writes.
     """
     bind = _reader(engine) if readonly else engine
-    with bind.begin() as connection:
+    with bind.begin() as connection, _storable_values():
         if readonly and engine.dialect.name == "postgresql":
             connection.execute(text("SET TRANSACTION READ ONLY"))
         yield connection
+
+
+@contextmanager
+def _storable_values() -> Iterator[None]:
+    """A value the database cannot hold (an id beyond its integers, from a URL or a command) is
+    the caller's mistake, refused as :class:`~codecut.errors.InvalidInput`; the transaction rolls
+    back as for any error."""
+    try:
+        yield
+    except DataError as error:  # PostgreSQL: "integer out of range", ...
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else "out of range"
+        raise InvalidInput(f"a value the database cannot hold: {reason}") from None
+    except OverflowError as error:  # SQLite's driver, for integers beyond 64 bits
+        if "SQLite" not in str(error):
+            raise
+        raise InvalidInput("a value the database cannot hold: a number too large") from None
 
 
 # -- migrations ----------------------------------------------------------------------------------
