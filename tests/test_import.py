@@ -75,6 +75,8 @@ BAD_FILES = [
     ("email,name\na@example.com,\n", "row 2", "name must not be empty"),
     ("mail,nom\nx,y\n", "header", "email"),
     ("email,name\n", "no rows", "no rows"),
+    ("email,name\na@example.com,A\x00B\n", "row 2", "NUL characters"),  # PostgreSQL's text cannot
+    ("email,name,followers\na@example.com,A,99999999999999999999\n", "", "cannot hold"),
 ]
 
 
@@ -127,3 +129,15 @@ def test_a_stripe_account_column_is_imported_and_validated(campaign, engine, tmp
         "Error: row 3: 'ba_123' is not a Stripe account id (acct_...)"
     )
     assert counts(engine) == (2, 2)
+
+
+def test_a_file_that_is_not_utf8_is_refused_in_one_line(campaign, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("email,name\nzoe@example.com,Zoë\n".encode("latin-1"))
+    result = campaign("influencer", "import", str(path), "--campaign", "launch")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "Error: the file is not UTF-8 text (invalid continuation byte at byte 29); "
+        "save it as CSV UTF-8"
+    ]
+    assert counts(engine) == (0, 0)

@@ -32,6 +32,11 @@ def user_errors() -> Iterator[None]:
         yield
     except (CodecutError, MoneyError) as error:
         raise click.ClickException(str(error)) from None
+    except UnicodeDecodeError as error:  # a file given to a command (read as UTF-8)
+        raise click.ClickException(
+            f"the file is not UTF-8 text ({error.reason} at byte {error.start:,}); "
+            "save it as CSV UTF-8"
+        ) from None
     except IntegrityError as error:
         raise click.ClickException(f"conflicts with existing data: {error.orig}") from None
     except (OperationalError, ProgrammingError) as error:

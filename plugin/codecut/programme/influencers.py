@@ -40,6 +40,8 @@ def influencer_values(
     """Validate one influencer's fields into column values (shared by add and import)."""
     if not name or not name.strip():
         raise InvalidInput("the name must not be empty")
+    if any("\x00" in text for text in (email, name, handle, platform, stripe_account) if text):
+        raise InvalidInput("text may not hold NUL characters")  # PostgreSQL's text cannot
     count: int | None
     if followers in ("", None):
         count = None
