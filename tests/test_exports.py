@@ -388,3 +388,39 @@ def test_ledger_by_order_date_and_refund_dates(app, cli) -> None:
     assert [r["kind"] for r in export(*december)] == ["commission", "reversal"]
     assert export(*october) == export(*october, "--by", "recorded") == []
     assert cli("export", "ledger", "--by", "placed").exit_code == 2
+
+
+def test_an_output_that_cannot_be_written_is_one_line_and_leaves_no_file(
+    papp, pcli, tmp_path
+) -> None:
+    _seed(papp, pcli)
+    out = tmp_path / "out"
+    folder = out / "a-folder"
+    folder.mkdir(parents=True)
+    cases = [
+        (str(out / "no" / "such" / "dir.csv"), "No such file or directory"),
+        ("", "the output file name is empty"),
+        ("/dev/full", "No space left on device"),  # the disk fills up mid-export
+    ]
+    for export in (("export", "ledger"), ("export", "payouts"), ("code", "export")):
+        for path, why in cases:
+            campaign = ("--campaign", "shop") if export[0] == "code" else ()
+            result = pcli(*export, "-o", path, *campaign)
+            assert result.exit_code == 1, (export, path, result.output)
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and why in lines[0], (export, path, result.stderr)
+        campaign = ("--campaign", "shop") if export[0] == "code" else ()
+        result = pcli(*export, "-o", str(folder), *campaign)  # Click's own usage error: exit 2
+        assert result.exit_code in (1, 2) and "is a directory" in result.stderr.lower()
+        assert "Traceback" not in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["a-folder"]
+
+
+def test_a_file_an_export_left_half_written_is_removed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from codecut.cli._common import output_file
+
+    target = tmp_path / "half.csv"
+    with pytest.raises(RuntimeError), output_file(str(target), binary=False) as handle:
+        handle.write("email,amount\n")
+        raise RuntimeError("the database went away mid-export")
+    assert not target.exists()

@@ -96,3 +96,17 @@ def test_every_migration_steps_down_and_up_with_data_in_the_tables(
     after = ledger()
     assert [row[:5] for row in after] == [row[:5] for row in before]
     assert pcli("verify").exit_code == 0
+
+
+def test_a_revision_this_installation_lacks_is_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    for command in (
+        ("db", "upgrade", "--revision", "zzz"),
+        ("db", "upgrade", "--revision", ""),
+        ("db", "downgrade", "99999999999"),
+        ("db", "downgrade", " "),
+    ):
+        result = cli(*command)
+        assert result.exit_code == 1, (command, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (command, result.stderr)
+    assert cli("db", "current").stdout.strip() != "base"  # nothing was stepped down

@@ -98,6 +98,9 @@ def test_a_refused_token_an_unknown_store_and_missing_flags_write_nothing(
         "store", "connect", "--domain", SHOP, "--admin-token", "x", "--api-base", "ftp://x"
     )
     assert bad_base.exit_code == 1 and "--api-base must be an http(s) URL" in bad_base.output
+    for base in ("http://[::1", "https://shop.example:99999", "http://"):  # no host or port
+        bad = scli("store", "connect", "--domain", SHOP, "--admin-token", "x", "--api-base", base)
+        assert bad.exit_code == 1 and "--api-base must be an http(s) URL" in bad.output, base
     _add(scli, "woocommerce", WOO)
     wrong = scli(
         "store",

@@ -181,12 +181,25 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to ``revision`` (default: the newest)."""
-    command.upgrade(alembic_config(engine), revision)
+    with _unknown_revision_refused(revision):
+        command.upgrade(alembic_config(engine), revision)
 
 
 def downgrade(engine: Engine, revision: str) -> None:
     """Step the schema back to ``revision`` (``"base"`` removes every Codecut table)."""
-    command.downgrade(alembic_config(engine), revision)
+    with _unknown_revision_refused(revision):
+        command.downgrade(alembic_config(engine), revision)
+
+
+@contextmanager
+def _unknown_revision_refused(revision: str) -> Iterator[None]:
+    """A revision this installation does not have is the caller's mistake: InvalidInput."""
+    if not revision.strip():
+        raise InvalidInput("name a revision: head, base, or one in migrations/versions")
+    try:
+        yield
+    except CommandError as error:  # e.g. "Can't locate revision identified by 'zzz'"
+        raise InvalidInput(f"no migration {revision[:100]!r} here: {error}"[:300]) from None
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -7,9 +7,10 @@ errors keep exit 2); the command's transaction has rolled back by then, so nothi
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
@@ -111,8 +112,41 @@ def open_output(path: str | None) -> Iterator[TextIO]:
     if path is None:
         yield sys.stdout
         return
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with output_file(path, binary=False) as handle:
         yield handle
+
+
+@contextmanager
+def output_file(path: str, *, binary: bool) -> Iterator[Any]:
+    """``path`` written whole or not at all: a write that fails (no such folder, a full disk)
+    is one ``Error:`` line naming the file, and a file this command left half-written is
+    removed (a device such as ``/dev/stdout`` is written to as it is)."""
+    if not path:
+        raise click.ClickException("the output file name is empty")
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(
+                open(
+                    path,
+                    "wb" if binary else "w",
+                    newline=None if binary else "",
+                    encoding=None if binary else "utf-8",
+                )
+            )
+        except OSError as error:
+            raise click.ClickException(f"cannot write {path}: {error.strerror or error}") from None
+        regular = os.path.isfile(path)
+        try:
+            yield handle
+            stack.close()  # the last flush can fail too (a full disk)
+        except BaseException as error:
+            if regular:
+                with suppress(OSError):
+                    os.unlink(path)
+            if isinstance(error, OSError):
+                message = f"cannot write {path}: {error.strerror or error}"
+                raise click.ClickException(message) from None
+            raise
 
 
 def progress_bar(length: int, label: str) -> Any:

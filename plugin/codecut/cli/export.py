@@ -14,7 +14,7 @@ from ..db import transaction
 from ..errors import NotFound
 from ..models import PayoutBatch
 from ..reads import exports
-from ._common import day_option, engine, group, info
+from ._common import day_option, engine, group, info, output_file
 
 export_group = group("export", "Exports for finance (CSV on stdout unless -o is given).")
 
@@ -32,7 +32,7 @@ def _refuse_binary_terminal(fmt: str, output: str | None) -> None:
 
 def _write(export: exports.Export, session: Session, fmt: str, output: str | None) -> int:
     if output is not None:
-        with open(output, "wb") as handle:
+        with output_file(output, binary=True) as handle:
             return export.write(session, fmt, handle)
     if fmt == "csv":
         sys.stdout.flush()
