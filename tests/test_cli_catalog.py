@@ -350,3 +350,17 @@ def test_a_command_given_an_id_the_database_cannot_hold_says_so(cli, number: str
         assert result.exit_code == 1, (command, result.output)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("Error: "), (command, result.stderr)
+
+
+def test_a_store_url_is_a_web_address(cli) -> None:  # type: ignore[no-untyped-def]
+    added = cli(
+        "store", "add", "--platform", "shopify", "--domain", "s.myshopify.com", "--secret", "s",
+        "--currency", "USD", "--url", "https://shop.example.com",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stderr
+    for url in ("javascript:alert(1)", "ftp://x", "http://[::1", "http://127.0.0.1:99999/"):
+        result = cli("store", "update", "s.myshopify.com", "--url", url)
+        assert result.exit_code == 1, (url, result.output)
+        assert "the store URL must be an http:// or https:// address" in result.stderr
+    listed = json.loads(cli("store", "list", "--json").stdout)
+    assert listed[0]["url"] == "https://shop.example.com"

@@ -75,6 +75,7 @@ BAD_FILES = [
     ("email,name\na@example.com,\n", "row 2", "name must not be empty"),
     ("mail,nom\nx,y\n", "header", "email"),
     ("email,name\n", "no rows", "no rows"),
+    ("email,name,email\na@example.com,A,b@example.com\n", "header", "email more than once"),
     ("email,name\na@example.com,A\x00B\n", "row 2", "NUL characters"),  # PostgreSQL's text cannot
     ("email,name,followers\na@example.com,A,99999999999999999999\n", "", "cannot hold"),
 ]
@@ -141,3 +142,12 @@ def test_a_file_that_is_not_utf8_is_refused_in_one_line(campaign, engine, tmp_pa
         "save it as CSV UTF-8"
     ]
     assert counts(engine) == (0, 0)
+
+
+def test_a_header_of_many_unknown_columns_is_named_briefly(campaign, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    header = ",".join(["email", "name", *(f"extra{n}" for n in range(100_000))])
+    path = write(tmp_path, header + "\n")
+    result = campaign("influencer", "import", path, "--campaign", "launch")
+    assert result.exit_code == 1
+    assert "unknown CSV column(s): 'extra0', 'extra1', " in result.stderr
+    assert "and 99,995 more" in result.stderr and len(result.stderr) < 500

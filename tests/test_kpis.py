@@ -194,6 +194,9 @@ def test_posts_and_seeding_commands(app, engine, cli, tmp_path) -> None:  # type
     bad.write_text(f"{header}\nnobody@example.com,{SLUG},https://t.co/2,2025-03-02,,,,,,,\n")
     refused = cli("post", "import", str(bad))
     assert refused.exit_code == 1 and "row 2: no influencer" in refused.stderr
+    bad.write_text(f"{header}\nanna@example.com,{SLUG},https://t.co/3\x00x,2025-03-02,,,,,,,\n")
+    refused = cli("post", "import", str(bad))  # PostgreSQL's text holds no NUL: the row says so
+    assert refused.exit_code == 1 and "row 2: text may not hold NUL" in refused.stderr
     seeded = cli(
         "seeding", "add", "--influencer", "ben@example.com", "--campaign", SLUG,
         "--cost", "30.00", "--note", "spring box", "--json",

@@ -403,3 +403,8 @@ def test_a_delivered_order_reaches_only_enabled_subscribed_endpoints(app, engine
     response = shopify_post(app.test_client(), payload, "orders/paid")
     assert response.status_code == 200 and response.get_json()["status"] == "processed"
     assert [d.endpoint_id for d in _deliveries(engine)] == [1]
+
+
+def test_a_worker_interval_that_is_no_number_is_refused(app, cli) -> None:  # type: ignore[no-untyped-def]
+    result = cli("worker", "--interval", "nan")  # Click's range alone lets NaN through
+    assert result.exit_code == 2 and "from 0.1 to 3600" in result.output

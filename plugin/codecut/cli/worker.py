@@ -3,6 +3,8 @@ beside gunicorn, or from cron)."""
 
 from __future__ import annotations
 
+import math
+
 import click
 from flask.cli import with_appcontext
 
@@ -36,6 +38,7 @@ def _report(summary: Summary) -> None:
 @click.option(
     "--interval",
     type=click.FloatRange(0.1, 3600),
+    callback=lambda _ctx, _param, value: _a_number(value),
     default=2.0,
     show_default=True,
     help="Seconds to wait when nothing is due.",
@@ -52,3 +55,11 @@ def worker_command(once: bool, concurrency: int, interval: float) -> None:
     run_forever(
         engine(), timeout=timeout, concurrency=concurrency, interval=interval, report=_report
     )
+
+
+def _a_number(seconds: float) -> float:
+    """Click's range lets NaN through (no comparison with NaN fails): a worker that waited NaN
+    seconds would poll without pause."""
+    if math.isnan(seconds):
+        raise click.BadParameter("must be a number of seconds from 0.1 to 3600")
+    return seconds

@@ -9,13 +9,13 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select, update
 from sqlmodel import Session, col
 
 from ..access import audit
 from ..errors import InvalidInput, NotFound
+from ..http_urls import is_http_url
 from ..models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, id_of, utcnow
 from .events import EVENT_TYPES
 
@@ -45,12 +45,7 @@ def parse_events(text: str) -> list[str]:
 
 def check_url(url: str) -> str:
     url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:  # an unbalanced bracket ("Invalid IPv6 URL")
-        host = None
-    if host is None or parts.scheme not in ("http", "https"):
+    if not is_http_url(url):
         raise InvalidInput(f"the endpoint URL must be http:// or https:// with a host, not {url!r}")
     if len(url) > 2000:
         raise InvalidInput("the endpoint URL is longer than 2,000 characters")

@@ -48,9 +48,14 @@ def import_influencers(
     missing = {"email", "name"} - set(header)
     if missing:
         raise InvalidInput(f"the CSV header must name the columns {', '.join(IMPORT_COLUMNS)}")
-    unknown = set(header) - set(IMPORT_COLUMNS)
+    unknown = sorted(set(header) - set(IMPORT_COLUMNS))
     if unknown:
-        raise InvalidInput(f"unknown CSV column(s): {', '.join(sorted(unknown))}")
+        more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
+        named = ", ".join(repr(name[:40]) for name in unknown[:5])
+        raise InvalidInput(f"unknown CSV column(s): {named}{more}")
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        raise InvalidInput(f"the CSV header names {', '.join(twice)} more than once")
     reader.fieldnames = header
 
     existing_emails = set(session.scalars(select(col(Influencer.email))))

@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 
 from ..dates import zone
 from ..errors import Conflict, InvalidInput, NotFound
+from ..http_urls import is_http_url
 from ..models import Platform, Store
 from ..money import MoneyError, currency_code
 from ..reads import kpi_days
@@ -55,7 +56,7 @@ def add_store(
         domain=domain,
         webhook_secret=secret,
         currency=currency,
-        url=url,
+        url=_store_url(url),
         timezone=timezone,
     )
     session.add(store)
@@ -84,7 +85,7 @@ def update_store(
         store.timezone = zone(timezone).key
         kpi_days.forget(session)  # every kept day of its campaigns is cut differently now
     if url is not None:
-        store.url = url.strip() or None
+        store.url = _store_url(url)
     session.add(store)
     session.flush()
     return store
@@ -99,3 +100,15 @@ def rotate_store_secret(session: Session, store: Store, new_secret: str) -> Stor
     session.add(store)
     session.flush()
     return store
+
+
+def _store_url(url: str | None) -> str | None:
+    """The store's public address (share links send followers there): an http(s) URL or none."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    if not is_http_url(url) or len(url) > 500:
+        raise InvalidInput(
+            f"the store URL must be an http:// or https:// address, not {url[:100]!r}"
+        )
+    return url

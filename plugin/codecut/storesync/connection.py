@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlmodel import Session
 
 from ..config import Settings
 from ..errors import InvalidInput
+from ..http_urls import is_http_url
 from ..models import Platform, Store
 from . import credentials
 from .http import HttpClient
@@ -101,7 +101,7 @@ def connect(
     the check fails)."""
     checked = credentials_for(store.platform, values)
     base = (api_base or "").strip().rstrip("/") or None
-    if base is not None and not _is_http_url(base):
+    if base is not None and not is_http_url(base):
         raise InvalidInput(f"--api-base must be an http(s) URL, not {api_base!r}")
     check_api(api_for(store, checked, settings, http, api_base=base or ""))
     store.admin_credentials = credentials.seal(
@@ -122,13 +122,3 @@ def api_factory(
         return open_api(store, settings, keys, client)
 
     return build
-
-
-def _is_http_url(text: str) -> bool:
-    """An http(s) URL with a host and a port that parse (``http://[::1`` does not)."""
-    try:
-        parts = urlsplit(text)
-        _ = parts.port  # a port that is no number, or out of range, raises
-    except ValueError:  # a bad IPv6 literal or port
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
