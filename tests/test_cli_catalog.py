@@ -364,3 +364,27 @@ def test_a_store_url_is_a_web_address(cli) -> None:  # type: ignore[no-untyped-d
         assert "the store URL must be an http:// or https:// address" in result.stderr
     listed = json.loads(cli("store", "list", "--json").stdout)
     assert listed[0]["url"] == "https://shop.example.com"
+
+
+def test_text_longer_than_its_column_is_refused_by_name(programme, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    long = "x" * 10_000  # SQLite would keep it; PostgreSQL refused it naming no column
+    for command, why in (
+        (
+            ("influencer", "add", "--email", "a@example.com", "--name", long),
+            "name is longer than 200",
+        ),
+        (("apikey", "create", "--name", long, "--scope", "read"), "name is longer than 200"),
+        (
+            ("campaign", "add", "--store", "shop.myshopify.com", "--name", long),
+            "name is longer than 200",
+        ),
+    ):
+        result = cli(*command)
+        assert result.exit_code == 1, (command[:2], result.output[:300])
+        assert result.stderr.strip().splitlines() == [f"Error: {why} characters"], command[:2]
+    path = tmp_path / "long.csv"
+    path.write_text(f"email,name\nok@example.com,Ok\nb@example.com,{long}\n")
+    imported = cli("influencer", "import", str(path), "--campaign", "spring-launch")
+    assert imported.exit_code == 1 and "row 3: name is longer than 200" in imported.stderr
+    listed = json.loads(cli("influencer", "list", "--json").stdout)
+    assert not any(row["email"] in ("a@example.com", "ok@example.com") for row in listed)

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from . import models  # registers every table on SQLModel.metadata
 from .config import ConfigError
 from .errors import InvalidInput
+from .models import overlong
 
 #: Codecut's own Alembic version table, so it can share a database with the host app's migrations.
 VERSION_TABLE = "codecut_alembic_version"
@@ -116,7 +117,7 @@ def transaction(
     writing transaction already does, holding the write lock from its first statement).
     """
     bind = _reader(engine) if readonly else engine
-    with Session(bind, expire_on_commit=False) as session, session.begin(), _storable_values():
+    with _Session(bind, expire_on_commit=False) as session, session.begin(), _storable_values():
         if engine.dialect.name == "postgresql":
             if snapshot:
                 session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
@@ -137,6 +138,22 @@ def connection_transaction(engine: Engine, *, readonly: bool = False) -> Iterato
         if readonly and engine.dialect.name == "postgresql":
             connection.execute(text("SET TRANSACTION READ ONLY"))
         yield connection
+
+
+class _Session(Session):
+    """Codecut's sessions (:func:`transaction`): text longer than its column is refused, named,
+    before anything is written (:func:`~codecut.models.overlong`)."""
+
+
+@event.listens_for(_Session, "before_flush")
+def _refuse_overlong_text(session: Session, _context: Any, _instances: Any) -> None:
+    for row in (*session.new, *session.dirty):
+        table = getattr(type(row), "__table__", None)
+        if table is None:
+            continue
+        why = overlong(table, {column.key: getattr(row, column.key, None) for column in table.c})
+        if why is not None:
+            raise InvalidInput(why)
 
 
 @contextmanager

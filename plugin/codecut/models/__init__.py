@@ -1,7 +1,7 @@
 """Codecut's tables. Importing this package registers all of them on ``SQLModel.metadata``."""
 
 from .access import ApiKey, AuditEvent, LoginAttempt, Staff, StaffRole, WebSession
-from .base import TABLE_PREFIX, id_of, storable, table_of, utcnow
+from .base import TABLE_PREFIX, id_of, overlong, storable, table_of, utcnow
 from .catalog import (
     Campaign,
     Click,
@@ -71,6 +71,7 @@ __all__ = [
     "WebhookEndpoint",
     "WebhookEvent",
     "id_of",
+    "overlong",
     "storable",
     "table_of",
     "utcnow",

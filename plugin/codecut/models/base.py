@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TypeGuard, cast
+from typing import Any, TypeGuard, cast
 
 from sqlalchemy import Table
 from sqlmodel import SQLModel
@@ -46,3 +47,15 @@ def storable(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and not any(
         char == "\x00" or "\ud800" <= char <= "\udfff" for char in value
     )
+
+
+def overlong(table: Table, values: Mapping[str, Any]) -> str | None:
+    """Why a row's text does not fit its columns (``name is longer than 200 characters``), or
+    None. SQLite keeps text of any length and PostgreSQL refuses it without naming the column:
+    checked before writing, the same answer on both."""
+    for name, value in values.items():
+        column = table.columns.get(name)
+        length = getattr(column.type, "length", None) if column is not None else None
+        if isinstance(value, str) and length is not None and len(value) > length:
+            return f"{name} is longer than {length:,} characters"
+    return None

@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Influencer, InfluencerStatus
+from ..models import Influencer, InfluencerStatus, overlong, table_of
 from ..money import format_rate
 from ..outbox.events import emit
 from ..reads.records import influencer_record
@@ -55,7 +55,7 @@ def influencer_values(
     account = (stripe_account or "").strip() or None
     if account and not _STRIPE_ACCOUNT.match(account):
         raise InvalidInput(f"{account!r} is not a Stripe account id (acct_...)")
-    return {
+    values = {
         "email": normalize_email(email),
         "name": name.strip(),
         "handle": (handle or "").strip().lstrip("@") or None,
@@ -66,6 +66,10 @@ def influencer_values(
         ),
         "stripe_account_id": account,
     }
+    why = overlong(table_of(Influencer), values)  # the import inserts without the ORM's check
+    if why is not None:
+        raise InvalidInput(why)
+    return values
 
 
 def add_influencer(session: Session, **fields: Any) -> Influencer:
