@@ -151,3 +151,9 @@ def test_a_header_of_many_unknown_columns_is_named_briefly(campaign, engine, tmp
     assert result.exit_code == 1
     assert "unknown CSV column(s): 'extra0', 'extra1', " in result.stderr
     assert "and 99,995 more" in result.stderr and len(result.stderr) < 500
+
+
+def test_a_header_naming_a_column_many_times_is_refused_at_once(campaign, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, ",".join(["name", *(["email"] * 100_000)]) + "\n")
+    result = campaign("influencer", "import", path, "--campaign", "launch")
+    assert result.exit_code == 1 and "names email more than once" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,7 @@ def import_influencers(
         more = f" and {len(unknown) - 5:,} more" if len(unknown) > 5 else ""
         named = ", ".join(repr(name[:40]) for name in unknown[:5])
         raise InvalidInput(f"unknown CSV column(s): {named}{more}")
-    twice = sorted({name for name in header if header.count(name) > 1})
+    twice = sorted(name for name, times in Counter(header).items() if times > 1)
     if twice:
         raise InvalidInput(f"the CSV header names {', '.join(twice)} more than once")
     reader.fieldnames = header
