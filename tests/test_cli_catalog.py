@@ -388,3 +388,15 @@ def test_text_longer_than_its_column_is_refused_by_name(programme, cli, tmp_path
     assert imported.exit_code == 1 and "row 3: name is longer than 200" in imported.stderr
     listed = json.loads(cli("influencer", "list", "--json").stdout)
     assert not any(row["email"] in ("a@example.com", "ok@example.com") for row in listed)
+
+
+def test_bytes_the_arguments_could_not_decode_are_one_line(programme, cli) -> None:  # type: ignore[no-untyped-def]
+    # A shell hands Python undecodable bytes as lone surrogates ($'Camp\xff' -> "Camp\udcff").
+    for command in (
+        ("campaign", "add", "--store", "shop.myshopify.com", "--name", "Camp\udcff"),
+        ("influencer", "add", "--email", "b@example.com", "--name", "B\udcffB"),
+    ):
+        result = cli(*command)
+        assert result.exit_code == 1, (command[:2], result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Error: "), (command[:2], result.stderr)

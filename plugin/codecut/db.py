@@ -158,9 +158,9 @@ def _refuse_overlong_text(session: Session, _context: Any, _instances: Any) -> N
 
 @contextmanager
 def _storable_values() -> Iterator[None]:
-    """A value the database cannot hold (an id beyond its integers, from a URL or a command) is
-    the caller's mistake, refused as :class:`~codecut.errors.InvalidInput`; the transaction rolls
-    back as for any error."""
+    """A value the database cannot hold (an id beyond its integers, from a URL or a command;
+    bytes a command's arguments could not decode) is the caller's mistake, refused as
+    :class:`~codecut.errors.InvalidInput`; the transaction rolls back as for any error."""
     try:
         yield
     except DataError as error:  # PostgreSQL: "integer out of range", ...
@@ -170,6 +170,10 @@ def _storable_values() -> Iterator[None]:
         if "SQLite" not in str(error):
             raise
         raise InvalidInput("a value the database cannot hold: a number too large") from None
+    except UnicodeEncodeError as error:  # undecodable bytes in a command's arguments
+        if "surrogates not allowed" not in str(error):
+            raise
+        raise InvalidInput("a value the database cannot hold: undecodable bytes") from None
 
 
 # -- migrations ----------------------------------------------------------------------------------

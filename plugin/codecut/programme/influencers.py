@@ -10,7 +10,7 @@ from sqlmodel import Session, col
 
 from ..commissions.rule import CommissionRule
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Influencer, InfluencerStatus, overlong, table_of
+from ..models import Influencer, InfluencerStatus, overlong, storable, table_of
 from ..money import format_rate
 from ..outbox.events import emit
 from ..reads.records import influencer_record
@@ -40,8 +40,8 @@ def influencer_values(
     """Validate one influencer's fields into column values (shared by add and import)."""
     if not name or not name.strip():
         raise InvalidInput("the name must not be empty")
-    if any("\x00" in text for text in (email, name, handle, platform, stripe_account) if text):
-        raise InvalidInput("text may not hold NUL characters")  # PostgreSQL's text cannot
+    if not all(storable(text) for text in (email, name, handle, platform, stripe_account) if text):
+        raise InvalidInput("text may not hold NUL characters or undecodable bytes")
     count: int | None
     if followers in ("", None):
         count = None

@@ -15,7 +15,7 @@ from sqlmodel import Session, col
 from ..dates import parse_day
 from ..errors import Conflict, InvalidInput, NotFound
 from ..http_urls import is_http_url
-from ..models import Campaign, Post, Seeding, Store, id_of, utcnow
+from ..models import Campaign, Post, Seeding, Store, id_of, storable, utcnow
 from ..models.marketing import POST_FIGURES
 from ..money import MoneyError, to_minor
 from .campaigns import get_campaign
@@ -66,7 +66,7 @@ def _count(value: int | str | None, what: str) -> int | None:
 
 def _url(value: str) -> str:
     url = value.strip()
-    if not is_http_url(url) or len(url) > 2000 or "\x00" in url:
+    if not is_http_url(url) or len(url) > 2000 or not storable(url):
         raise InvalidInput(f"{value!r} is not a post's web address (https://...)")
     return url
 
@@ -151,7 +151,7 @@ def import_posts(session: Session, stream: io.TextIOBase) -> PostImport:
             line = reader.line_num
             if None in record or any(value is None for value in record.values()):
                 raise InvalidInput(f"row {line}: expected {len(header)} columns")
-            if any("\x00" in value for value in record.values()):
+            if not all(storable(value) for value in record.values()):
                 raise InvalidInput(f"row {line}: text may not hold NUL characters")
             figures = {name: record[name] for name in FIGURES}
             try:
